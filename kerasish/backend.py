@@ -1,0 +1,216 @@
+"""Devices, dtypes and random generators.
+
+This is the only module that imports CuPy, and only when a 'cuda' device is asked for.
+'cpu' runs on NumPy; 'cuda' / 'cuda:N' runs on CuPy. Every op takes its array module
+from its operands through `get_array_module`, so no NumPy call ever touches device data.
+"""
+import numpy as np
+
+_FLOATX = np.dtype("float32")
+_VALID_DTYPES = (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+    "uint8", "uint16", "uint32", "uint64", "bool",
+)
+_cupy = None
+# Extra array modules by device prefix (tests register a 'fake' device here).
+_EXTRA_DEVICES = {}
+
+CUPY_HINT = ("CuPy is needed for device 'cuda': install it with `pip install kerasish[gpu]` "
+             "(or the cupy-cudaXXx wheel matching your CUDA version) on a machine with an NVIDIA GPU.")
+
+
+def floatx():
+    """Returns the default float dtype name ('float32' unless changed)."""
+    return _FLOATX.name
+
+
+def set_floatx(dtype):
+    """Sets the default float dtype used for float data and new weights."""
+    global _FLOATX
+    dt = parse_dtype(dtype)
+    if dt.kind != "f":
+        raise ValueError(f"set_floatx expects a float dtype (float16/32/64), got {dt.name!r}")
+    _FLOATX = dt
+
+
+def floatx_dtype():
+    """Returns the default float dtype as a numpy dtype object."""
+    return _FLOATX
+
+
+def parse_dtype(dtype):
+    """Converts a dtype name, numpy type or dtype object to a `numpy.dtype`.
+
+    Example:
+        >>> parse_dtype('float32')
+        dtype('float32')
+    """
+    if dtype is None:
+        return _FLOATX
+    if isinstance(dtype, np.dtype):
+        return dtype
+    if isinstance(dtype, str) and dtype not in _VALID_DTYPES:
+        raise ValueError(f"Unknown dtype {dtype!r}; valid names are: {', '.join(_VALID_DTYPES)}")
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"Unknown dtype {dtype!r}; valid names are: {', '.join(_VALID_DTYPES)}") from None
+
+
+def _import_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as exc:
+            raise RuntimeError(CUPY_HINT) from exc
+        try:
+            if cupy.cuda.runtime.getDeviceCount() < 1:
+                raise RuntimeError("no GPU")
+        except Exception as exc:  # CUDA driver missing or no device
+            raise RuntimeError(f"No usable NVIDIA GPU was found ({exc}). " + CUPY_HINT) from exc
+        _cupy = cupy
+    return _cupy
+
+
+def cupy_available():
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        _import_cupy()
+        return True
+    except RuntimeError:
+        return False
+
+
+def parse_device(device):
+    """Canonical device name: 'cpu', 'cuda:N' or a registered extra device; raises ValueError."""
+    if device is None:
+        return "cpu"
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', got {type(device).__name__}")
+    name = device.strip().lower()
+    if name == "cpu":
+        return "cpu"
+    if name == "gpu":
+        name = "cuda"
+    if name == "cuda" or name.startswith("cuda:"):
+        index = name[5:] if name.startswith("cuda:") else "0"
+        if not index.isdigit():
+            raise ValueError(f"Bad device {device!r}: expected 'cuda' or 'cuda:N' with N an integer")
+        return f"cuda:{int(index)}"
+    if name in _EXTRA_DEVICES:
+        return name
+    raise ValueError(f"Unknown device {device!r}; expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def array_module_for(device):
+    """The array module (numpy or cupy) that holds data on `device`."""
+    device = parse_device(device)
+    if device == "cpu":
+        return np
+    if device in _EXTRA_DEVICES:
+        return _EXTRA_DEVICES[device][0]
+    return _import_cupy()
+
+
+def get_array_module(*arrays):
+    """The array module of the operands: cupy if any is a cupy array, else numpy."""
+    if _cupy is not None or _EXTRA_DEVICES:
+        for a in arrays:
+            a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+            if _cupy is not None and isinstance(a, _cupy.ndarray):
+                return _cupy
+            for xp, array_type in _EXTRA_DEVICES.values():
+                if isinstance(a, array_type):
+                    return xp
+    return np
+
+
+def device_of(array):
+    """The canonical device name that holds `array`."""
+    if type(array) is np.ndarray:
+        return "cpu"
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return f"cuda:{array.device.id}"
+    for name, (_, array_type) in _EXTRA_DEVICES.items():
+        if isinstance(array, array_type):
+            return name
+    return "cpu"
+
+
+def to_device(array, device, dtype=None):
+    """Returns `array` (any array-like) on `device`, cast to `dtype` if given; no copy when already there."""
+    device = parse_device(device)
+    src = device_of(array) if hasattr(array, "shape") else "cpu"
+    if device == "cpu":
+        if src.startswith("cuda"):
+            array = array.get()
+        elif src != "cpu":
+            array = _EXTRA_DEVICES[src][0].asnumpy(array)
+        return np.asarray(array, dtype=dtype)
+    xp = array_module_for(device)
+    if device.startswith("cuda"):
+        with xp.cuda.Device(int(device[5:])):
+            return xp.asarray(array, dtype=dtype)
+    if src != "cpu" and src != device:
+        array = to_device(array, "cpu")
+    return xp.asarray(array, dtype=dtype)
+
+
+def to_numpy(array):
+    """A host numpy array from any device array."""
+    return to_device(array, "cpu")
+
+
+def register_device(name, xp, array_type):
+    """Registers an extra device backed by array module `xp` (used by the test-only 'fake' device)."""
+    _EXTRA_DEVICES[name] = (xp, array_type)
+
+
+# --- random generators ---------------------------------------------------------------
+_seed = None
+_generators = {}
+
+
+def set_seed(seed):
+    """Seeds one generator per device (and Python's `random`) so runs are reproducible."""
+    import random
+    global _seed
+    _seed = seed
+    _generators.clear()
+    random.seed(seed)
+
+
+def rng(device="cpu"):
+    """The seeded random generator of `device` (numpy Generator, or cupy's RandomState)."""
+    device = parse_device(device)
+    gen = _generators.get(device)
+    if gen is None:
+        xp = array_module_for(device)
+        if xp is np or device in _EXTRA_DEVICES:
+            gen = np.random.default_rng(_seed)
+        else:
+            gen = xp.random.RandomState(_seed)
+        _generators[device] = gen
+    return gen
+
+
+def get_rng_state():
+    """Picklable-free snapshot of the CPU generator state (a dict), for resuming training."""
+    return rng("cpu").bit_generator.state
+
+
+def set_rng_state(state):
+    """Restores a state from `get_rng_state`."""
+    rng("cpu").bit_generator.state = state
+
+
+def scatter_add(target, index, values):
+    """target[index] += values with repeated indices accumulating, on any device."""
+    if isinstance(target, np.ndarray) and type(target) is np.ndarray:
+        np.add.at(target, index, values)
+    elif _cupy is not None and isinstance(target, _cupy.ndarray):
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+    else:
+        get_array_module(target).add.at(target, index, values)

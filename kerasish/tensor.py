@@ -1,0 +1,469 @@
+"""Tensor: an array (NumPy or CuPy) that records the ops applied to it, and backward()."""
+import numpy as np
+
+from kerasish import _config, backend
+
+
+class _ReleasedGraph:
+    """Marks a node whose graph was freed by backward(); a second backward raises."""
+
+    inputs = None
+
+
+_RELEASED = _ReleasedGraph()
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation.
+
+    Args:
+        data: list, scalar, numpy/cupy array or Tensor.
+        dtype: dtype or name; None keeps integer/bool data and turns floating data into
+            `floatx()` (integer data too when `requires_grad=True`).
+        device: 'cpu', 'cuda' or 'cuda:N'; None keeps the device of `data` ('cpu' for lists).
+        requires_grad: track ops on this tensor so `backward()` fills `grad`.
+
+    Example:
+        >>> a = Tensor([1, 2, 3], dtype='float32', requires_grad=True)
+        >>> (a * a).sum().backward()
+        >>> a.grad
+        array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "__weakref__")
+    __array_ufunc__ = None  # numpy defers `ndarray + Tensor` to Tensor.__radd__
+    __hash__ = object.__hash__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False, name=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        on_device = hasattr(data, "shape") and not isinstance(data, np.generic)
+        device = backend.parse_device(device if device is not None
+                                      else backend.device_of(data) if on_device else "cpu")
+        want = None if dtype is None else backend.parse_dtype(dtype)
+        arr = backend.to_device(data, device, want)
+        if want is None:
+            if arr.dtype.kind == "f" or (requires_grad and arr.dtype.kind in "iub"):
+                floatx = backend.floatx_dtype()
+                if arr.dtype != floatx:
+                    arr = arr.astype(floatx)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(f"Only floating-point tensors can require gradients, got dtype {arr.dtype}")
+        self.data = arr
+        self._grad = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+        self.name = name
+
+    @classmethod
+    def _wrap(cls, array, requires_grad, ctx):
+        """Fast constructor for op outputs (no conversion)."""
+        t = object.__new__(cls)
+        if isinstance(array, np.generic):
+            array = np.asarray(array)
+        t.data = array
+        t._grad = None
+        t.requires_grad = requires_grad
+        t._ctx = ctx
+        t.name = None
+        return t
+
+    # --- properties -------------------------------------------------------------------
+    @property
+    def shape(self):
+        """Tuple of dimensions."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self):
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def dtype(self):
+        """The numpy dtype of the data."""
+        return self.data.dtype
+
+    @property
+    def device(self):
+        """'cpu' or 'cuda:N'."""
+        if type(self.data) is np.ndarray:
+            return "cpu"
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a tracked op."""
+        return self._ctx is None
+
+    @property
+    def grad(self):
+        """Accumulated gradient (raw array); zeros for a leaf until something accumulates."""
+        if self._grad is None and self.requires_grad and self._ctx is None:
+            self._grad = backend.get_array_module(self.data).zeros_like(self.data)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            value = value.data if isinstance(value, Tensor) else value
+            if value.shape != self.shape:
+                raise ValueError(f"grad of shape {value.shape} does not match tensor shape {self.shape}")
+        self._grad = value
+
+    @property
+    def T(self):
+        """The transpose (axes reversed)."""
+        return self.transpose()
+
+    # --- autograd ---------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulates d(self)/d(leaf) into every leaf's `.grad`.
+
+        Args:
+            grad: seed gradient (Tensor, array or scalar) broadcast to this tensor's
+                shape; None seeds with ones.
+            retain_graph: keep the graph so backward can run through it again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() called on a tensor that does not require grad "
+                               "(no input had requires_grad=True, or it was made under no_grad)")
+        xp = backend.get_array_module(self.data)
+        if grad is None:
+            seed = xp.ones_like(self.data)
+        else:
+            g = grad.data if isinstance(grad, Tensor) else grad
+            try:
+                seed = xp.array(xp.broadcast_to(xp.asarray(g, dtype=self.dtype), self.shape))
+            except ValueError:
+                raise ValueError(f"backward: grad of shape {getattr(g, 'shape', ())} cannot broadcast "
+                                 f"to the tensor's shape {self.shape}") from None
+        if self._ctx is None:
+            self._accumulate(seed)
+            return
+        order = self._topological_order()
+        grads = {id(self): seed}
+        assigned = set()
+        for node in order:
+            g = grads.pop(id(node), None)
+            ctx = node._ctx
+            if g is not None:
+                in_grads = ctx.backward(g)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                for inp, ig, need in zip(ctx.inputs, in_grads, ctx.needs_input_grad):
+                    if not need or ig is None:
+                        continue
+                    if ig.shape != inp.data.shape:
+                        ig = _reduce_grad(ig, inp.data.shape, ctx)
+                    if inp._ctx is None:
+                        if id(ig) in assigned or not getattr(ig.flags, "writeable", True):
+                            ig = ig.copy()
+                        assigned.add(id(ig))
+                        inp._grad = ig if inp._grad is None else inp._grad + ig
+                    else:
+                        key = id(inp)
+                        prev = grads.get(key)
+                        grads[key] = ig if prev is None else prev + ig
+            if not retain_graph:
+                node._ctx = _RELEASED
+
+    def _accumulate(self, g):
+        self._grad = g if self._grad is None else self._grad + g
+
+    def _topological_order(self):
+        """Nodes from this tensor back to the leaves, each after all its consumers."""
+        order, visited, stack = [], set(), [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            inputs = node._ctx.inputs
+            if inputs is None:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time: its buffers were freed "
+                    "by the first backward(). Pass retain_graph=True to the first call.")
+            for inp in inputs:
+                if isinstance(inp, Tensor) and inp._ctx is not None and id(inp) not in visited:
+                    stack.append((inp, False))
+        order.reverse()
+        return order
+
+    def zero_grad(self):
+        """Resets the gradient (to zeros, lazily)."""
+        self._grad = None
+
+    def detach(self):
+        """A new tensor sharing data, cut from the graph."""
+        return Tensor._wrap(self.data, False, None)
+
+    def requires_grad_(self, flag=True):
+        """Sets requires_grad in place and returns self."""
+        if flag and self.dtype.kind not in "fc":
+            raise TypeError(f"Only floating-point tensors can require gradients, got dtype {self.dtype}")
+        self.requires_grad = bool(flag)
+        return self
+
+    # --- conversion -------------------------------------------------------------------
+    def to(self, device):
+        """Returns this tensor on `device` (self if already there); differentiable."""
+        device = backend.parse_device(device)
+        if device == self.device:
+            return self
+        return _ops.to_device(self, device)
+
+    def astype(self, dtype):
+        """Returns a copy cast to `dtype`; differentiable for float dtypes."""
+        return _ops.astype(self, dtype)
+
+    def numpy(self):
+        """A host numpy array (copied from the GPU when needed)."""
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        """The single element as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        """The data as nested Python lists."""
+        return self.numpy().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if self.device != "cpu":
+            raise TypeError(f"Cannot convert a tensor on {self.device} to numpy implicitly; use .numpy()")
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({body}, dtype={self.dtype}, device='{self.device}'{extra})"
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(f"The truth value of a tensor with {self.size} elements is ambiguous; "
+                             "use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # --- operators --------------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __lt__(self, other):
+        return _ops.compare(self, other, "less")
+
+    def __le__(self, other):
+        return _ops.compare(self, other, "less_equal")
+
+    def __gt__(self, other):
+        return _ops.compare(self, other, "greater")
+
+    def __ge__(self, other):
+        return _ops.compare(self, other, "greater_equal")
+
+    def __eq__(self, other):
+        return _ops.compare(self, other, "equal")
+
+    def __ne__(self, other):
+        return _ops.compare(self, other, "not_equal")
+
+    # --- methods (see kerasish.ops for the functions) ---------------------------------
+    def exp(self):
+        """Elementwise e**x."""
+        return _ops.exp(self)
+
+    def log(self):
+        """Elementwise natural log."""
+        return _ops.log(self)
+
+    def sqrt(self):
+        """Elementwise square root."""
+        return _ops.sqrt(self)
+
+    def abs(self):
+        """Elementwise absolute value."""
+        return _ops.abs(self)
+
+    def tanh(self):
+        """Elementwise tanh."""
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        """Elementwise logistic sigmoid."""
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        """Elementwise max(x, 0)."""
+        return _ops.relu(self)
+
+    def clip(self, min=None, max=None):
+        """Clamps values into [min, max]."""
+        return _ops.clip(self, min, max)
+
+    def maximum(self, other):
+        """Elementwise maximum with another tensor or scalar."""
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        """Elementwise minimum with another tensor or scalar."""
+        return _ops.minimum(self, other)
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (all axes when None)."""
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over `axis` (all axes when None)."""
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over `axis`; ties share the gradient."""
+        return _ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        """Minimum over `axis`; ties share the gradient."""
+        return _ops.min(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        """Variance over `axis`."""
+        return _ops.var(self, axis, keepdims, ddof)
+
+    def std(self, axis=None, keepdims=False, ddof=0):
+        """Standard deviation over `axis`."""
+        return _ops.sqrt(_ops.var(self, axis, keepdims, ddof))
+
+    def argmax(self, axis=None):
+        """Indices of the maxima (no gradient)."""
+        return _ops.argmax(self, axis)
+
+    def argmin(self, axis=None):
+        """Indices of the minima (no gradient)."""
+        return _ops.argmin(self, axis)
+
+    def reshape(self, *shape):
+        """Same data, new shape (-1 infers one dimension)."""
+        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        """Permutes axes (reverses them when none are given)."""
+        return _ops.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int)
+                              else (axes or None))
+
+    def flatten(self):
+        """A 1-D view of all elements."""
+        return _ops.reshape(self, (-1,))
+
+    def squeeze(self, axis=None):
+        """Removes size-1 axes."""
+        return _ops.squeeze(self, axis)
+
+    def expand_dims(self, axis):
+        """Inserts a size-1 axis at `axis`."""
+        return _ops.expand_dims(self, axis)
+
+    def softmax(self, axis=-1):
+        """Softmax along `axis`."""
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        """Log-softmax along `axis`."""
+        return _ops.log_softmax(self, axis)
+
+    def any(self):
+        """True if any element is true (no gradient)."""
+        return bool(self.data.any())
+
+    def all(self):
+        """True if all elements are true (no gradient)."""
+        return bool(self.data.all())
+
+
+def _reduce_grad(grad, shape, ctx):
+    """Sums a broadcast gradient to its input's shape, or names the op that got it wrong."""
+    reduced = sum_to(grad, shape)
+    if reduced.shape != shape:
+        raise RuntimeError(f"{type(ctx).__name__}.backward returned a gradient of shape {grad.shape} "
+                           f"for an input of shape {shape}")
+    return reduced
+
+
+def as_tensor(x, like=None):
+    """`x` as a Tensor; arrays and scalars are placed on `like`'s device."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x, device=None if like is None else like.device)
+
+
+from kerasish.function import sum_to  # noqa: E402
+from kerasish import ops as _ops  # noqa: E402  (ops need Tensor defined first)
