@@ -1,0 +1,168 @@
+"""`DataLoader` in PyTorch's shape over map-style datasets, with `TensorDataset` and `default_collate`.
+
+A map-style dataset has `__len__` and `__getitem__(i)` returning one sample (an
+array, a number, or a tuple/dict of them). The loader draws indices from a sampler,
+groups them into batches and collates each batch into NumPy arrays. Worker threads
+(`num_workers > 0`) build batches ahead, in order, and stop in a `finally` when the
+loop ends, breaks or raises.
+"""
+
+import itertools
+import numbers
+
+import numpy as np
+
+from kerasish.data.dataset import ordered_parallel_map
+
+
+class TensorDataset:
+    """Map-style dataset of rows of equally long arrays: `dataset[i] == tuple(a[i] for a in arrays)`.
+
+    Args:
+        *arrays: arrays (or Tensors) sharing their first dimension.
+    """
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array.")
+        self.arrays = tuple(np.asarray(a.numpy() if hasattr(a, "numpy") else a) for a in arrays)
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0:
+                raise ValueError(f"TensorDataset: array {i} is a scalar; it needs a first (sample) axis.")
+        lengths = [len(a) for a in self.arrays]
+        if len(set(lengths)) > 1:
+            raise ValueError(f"TensorDataset: arrays must share their first dimension; got lengths {lengths}.")
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, index):
+        return tuple(a[index] for a in self.arrays)
+
+    def _gather(self, indices):
+        # Fast path used by DataLoader with the default collate: one fancy index per array.
+        return tuple(a[indices] for a in self.arrays)
+
+
+def default_collate(samples):
+    """Stack a list of samples into a batch of NumPy arrays with the samples' structure.
+
+    Arrays are stacked on a new first axis, numbers become a 1-D array, tuples, lists
+    and dicts are collated per position / key, strings are kept as a list.
+
+    Args:
+        samples: a non-empty list of samples of one structure.
+
+    Returns:
+        The batch.
+    """
+    first = samples[0]
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    if isinstance(first, dict):
+        if any(not isinstance(s, dict) or s.keys() != first.keys() for s in samples):
+            raise ValueError(f"default_collate: every sample must be a dict with keys {sorted(first)}.")
+        return {k: default_collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, (tuple, list)):
+        if any(not isinstance(s, (tuple, list)) or len(s) != len(first) for s in samples):
+            raise ValueError(f"default_collate: every sample must be a sequence of length {len(first)}.")
+        columns = [default_collate([s[i] for s in samples]) for i in range(len(first))]
+        return tuple(columns) if isinstance(first, tuple) else columns
+    if isinstance(first, (np.ndarray, np.generic, numbers.Number)) or hasattr(first, "__array__"):
+        arrays = [np.asarray(s.numpy() if hasattr(s, "numpy") else s) for s in samples]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) > 1:
+            raise ValueError(f"default_collate: cannot stack samples of different shapes {sorted(shapes)}; "
+                             "pass a collate_fn that pads them.")
+        return np.stack(arrays)
+    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}; expected "
+                    "NumPy arrays, numbers, str, or tuples/lists/dicts of them, or pass collate_fn.")
+
+
+class DataLoader:
+    """Iterate a map-style dataset in batches, as `torch.utils.data.DataLoader`.
+
+    Args:
+        dataset: object with `__len__` and `__getitem__(index)` returning a sample.
+        batch_size: samples per batch (positive int).
+        shuffle: draw a new random order at each `iter()` (each epoch).
+        sampler: iterable of indices (with `__len__`), instead of `shuffle`.
+        drop_last: drop the last batch when it is smaller than `batch_size`.
+        num_workers: threads that build batches ahead (0: in the calling thread).
+        collate_fn: function turning a list of samples into a batch (default: `default_collate`).
+        seed: seed of the shuffle; epoch k uses the stream `(seed, k)`, so runs repeat.
+
+    Example:
+
+    ```python
+    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, seed=0)
+    for xb, yb in loader:
+        ...
+    ```
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
+                 num_workers=0, collate_fn=None, seed=None):
+        if not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"DataLoader: dataset must be map-style (define __getitem__ and __len__), "
+                            f"got {type(dataset).__name__}.")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}.")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle.")
+        if sampler is not None and not hasattr(sampler, "__iter__"):
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices, got {type(sampler).__name__}.")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
+                             f"worker threads (got {num_workers!r}).")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"collate_fn must be callable, got {type(collate_fn).__name__}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}.")
+        if sampler is None and not hasattr(dataset, "__len__"):
+            raise TypeError(f"DataLoader: dataset {type(dataset).__name__} has no __len__; give a sampler.")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.sampler = sampler
+        self.drop_last = bool(drop_last)
+        self.num_workers = int(num_workers)
+        self.collate_fn = collate_fn
+        self.seed = seed
+        self._epoch = itertools.count()
+
+    def _indices(self):
+        if self.sampler is not None:
+            return iter(self.sampler)
+        n = len(self.dataset)
+        if not self.shuffle:
+            return iter(range(n))
+        epoch = next(self._epoch)
+        rng = np.random.default_rng(None if self.seed is None else [self.seed, epoch])
+        return iter(rng.permutation(n).tolist())
+
+    def _batches_of_indices(self):
+        indices = self._indices()
+        while True:
+            batch = list(itertools.islice(indices, self.batch_size))
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
+            yield batch
+
+    def _fetch(self, indices):
+        gather = getattr(self.dataset, "_gather", None)
+        if gather is not None and self.collate_fn is None:
+            return gather(np.asarray(indices))
+        collate = self.collate_fn or default_collate
+        return collate([self.dataset[i] for i in indices])
+
+    def __iter__(self):
+        if self.num_workers == 0:
+            return map(self._fetch, self._batches_of_indices())
+        return ordered_parallel_map(self._fetch, self._batches_of_indices(), self.num_workers)
+
+    def __len__(self):
+        if self.sampler is not None and not hasattr(self.sampler, "__len__"):
+            raise TypeError("len(DataLoader) is unknown: its sampler has no __len__.")
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
