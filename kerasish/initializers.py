@@ -1,0 +1,217 @@
+"""Weight initializers: callables `(shape, dtype) -> numpy array`, and `get(name)`.
+
+Fan-in/fan-out follow Keras: for a kernel of shape (..., in, out) the receptive field
+(the product of the leading dimensions) multiplies both.
+"""
+import math
+
+import numpy as np
+
+from kerasish import backend
+
+
+def compute_fans(shape):
+    """(fan_in, fan_out) of a weight shape, Keras's rule."""
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: `init(shape, dtype=None)` returns a host numpy array."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(shape, dtype)")
+
+    def get_config(self):
+        """Constructor arguments."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds from `get_config()`."""
+        return cls(**config)
+
+    def _rng(self):
+        seed = getattr(self, "seed", None)
+        return np.random.default_rng(seed) if seed is not None else backend.rng("cpu")
+
+
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __call__(self, shape, dtype=None):
+        return np.zeros(shape, dtype=backend.parse_dtype(dtype))
+
+
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape, dtype=None):
+        return np.ones(shape, dtype=backend.parse_dtype(dtype))
+
+
+class Constant(Initializer):
+    """Every element equal to `value`."""
+
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return np.full(shape, self.value, dtype=backend.parse_dtype(dtype))
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    """Normal(mean, stddev)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        return self._rng().normal(self.mean, self.stddev, shape).astype(backend.parse_dtype(dtype))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(Initializer):
+    """Uniform(minval, maxval)."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None):
+        return self._rng().uniform(self.minval, self.maxval, shape).astype(backend.parse_dtype(dtype))
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class TruncatedNormal(Initializer):
+    """Normal(mean, stddev) redrawn outside two standard deviations."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        rng = self._rng()
+        out = rng.standard_normal(shape)
+        bad = np.abs(out) > 2
+        while bad.any():
+            out[bad] = rng.standard_normal(int(bad.sum()))
+            bad = np.abs(out) > 2
+        return (self.mean + self.stddev * out).astype(backend.parse_dtype(dtype))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class VarianceScaling(Initializer):
+    """Keras's family: scale / fan (fan_in, fan_out or fan_avg), normal or uniform."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}")
+        if distribution not in ("truncated_normal", "untruncated_normal", "normal", "uniform"):
+            raise ValueError("distribution must be 'truncated_normal', 'untruncated_normal' or "
+                             f"'uniform', got {distribution!r}")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = compute_fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        var = self.scale / max(1.0, fan)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * var)
+            return RandomUniform(-limit, limit, self.seed)(shape, dtype)
+        if self.distribution == "truncated_normal":
+            # 0.8796... is the stddev of a standard normal truncated to [-2, 2]
+            return TruncatedNormal(0.0, math.sqrt(var) / 0.87962566103423978, self.seed)(shape, dtype)
+        return RandomNormal(0.0, math.sqrt(var), self.seed)(shape, dtype)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+def _family(name, scale, mode, distribution, doc):
+    def __init__(self, seed=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
+
+
+GlorotUniform = _family("GlorotUniform", 1.0, "fan_avg", "uniform", "Xavier uniform: U(±sqrt(6 / (in + out))).")
+GlorotNormal = _family("GlorotNormal", 1.0, "fan_avg", "truncated_normal", "Xavier normal (truncated).")
+HeUniform = _family("HeUniform", 2.0, "fan_in", "uniform", "He uniform: U(±sqrt(6 / in)).")
+HeNormal = _family("HeNormal", 2.0, "fan_in", "truncated_normal", "He normal (truncated), stddev sqrt(2 / in).")
+LecunUniform = _family("LecunUniform", 1.0, "fan_in", "uniform", "LeCun uniform: U(±sqrt(3 / in)).")
+LecunNormal = _family("LecunNormal", 1.0, "fan_in", "truncated_normal", "LeCun normal (truncated).")
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times `gain`, from the QR of a normal matrix."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs a shape with at least 2 dims, got {tuple(shape)}")
+        rows = math.prod(shape[:-1])
+        cols = shape[-1]
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q[:rows, :cols]).reshape(shape).astype(backend.parse_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+_BY_NAME = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
+    "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "xavier": GlorotUniform,
+    "xavier_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "xavier_normal": GlorotNormal,
+    "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
+}
+
+
+def serialize(initializer):
+    """{'class_name': ..., 'config': ...} for an initializer object."""
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+
+
+def get(identifier):
+    """An initializer from a name ('xavier', 'he_normal', ...), a config dict, an instance or a callable."""
+    if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if isinstance(identifier, dict):
+        name = identifier.get("class_name", "")
+        classes = {cls.__name__: cls for cls in _BY_NAME.values()}
+        if name not in classes:
+            raise ValueError(f"Unknown initializer class {name!r}; valid: {', '.join(sorted(classes))}")
+        return classes[name].from_config(identifier.get("config", {}))
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key not in _BY_NAME:
+            raise ValueError(f"Unknown initializer {identifier!r}; valid names are: {', '.join(sorted(_BY_NAME))}")
+        return _BY_NAME[key]()
+    raise TypeError(f"Could not interpret initializer {identifier!r}: expected a name, dict, "
+                    "Initializer or callable")

@@ -1,0 +1,1 @@
+"""Models: Model, Sequential and loading."""
