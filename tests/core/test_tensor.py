@@ -1,0 +1,202 @@
+"""Tensor construction, dtype rules, conversions and autograd semantics."""
+import numpy as np
+import pytest
+
+import kerasish
+from kerasish import Tensor, no_grad
+from kerasish.utils import check_grad
+
+
+def test_seed_tensor_example(capsys):
+    a = Tensor([1, 2, 3], device='cpu', dtype=np.float32, requires_grad=True)
+    b = Tensor([4, 5, 6], requires_grad=True)
+    c = a + b
+    c.backward(Tensor(1.0))
+    print("Gradient of a:", a.grad)
+    assert capsys.readouterr().out.strip() == "Gradient of a: [1. 1. 1.]"
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0, 1.0])
+
+
+class TestDtypeRules:
+    def test_float_data_becomes_floatx(self):
+        assert Tensor([1.5, 2.0]).dtype == np.float32
+        assert Tensor(np.zeros(3, dtype=np.float64)).dtype == np.float32
+        assert Tensor(2.5).dtype == np.float32
+
+    def test_integer_and_bool_stay(self):
+        assert Tensor([1, 2]).dtype.kind == "i"
+        assert Tensor(np.array([True, False])).dtype == np.bool_
+
+    def test_integer_with_requires_grad_becomes_float(self):
+        t = Tensor([1, 2, 3], requires_grad=True)
+        assert t.dtype == np.float32
+
+    def test_explicit_dtype_wins(self):
+        assert Tensor([1, 2], dtype="float64").dtype == np.float64
+        assert Tensor([1.7], dtype=np.int32).dtype == np.int32
+
+    def test_integer_dtype_cannot_require_grad(self):
+        with pytest.raises(TypeError, match="floating-point"):
+            Tensor([1, 2], dtype="int32", requires_grad=True)
+
+    def test_set_floatx(self):
+        kerasish.set_floatx("float64")
+        try:
+            assert Tensor([1.0]).dtype == np.float64
+        finally:
+            kerasish.set_floatx("float32")
+        with pytest.raises(ValueError, match="float dtype"):
+            kerasish.set_floatx("int32")
+
+    def test_parse_dtype(self):
+        assert kerasish.parse_dtype("float32") == np.dtype("float32")
+        assert kerasish.parse_dtype(np.float64) == np.dtype("float64")
+        with pytest.raises(ValueError, match="valid names are: .*float32"):
+            kerasish.parse_dtype("float33")
+
+    def test_ops_keep_float32(self):
+        a = Tensor([1.0, 2.0], requires_grad=True)
+        out = (a * 2.5 + 1) / 3 - a ** 2
+        assert out.dtype == np.float32
+        out.sum().backward()
+        assert a.grad.dtype == np.float32
+
+
+class TestConversions:
+    def test_numpy_item_tolist(self):
+        t = Tensor([[1.0, 2.0]])
+        assert isinstance(t.numpy(), np.ndarray)
+        assert Tensor([3.0]).item() == 3.0
+        assert t.tolist() == [[1.0, 2.0]]
+        with pytest.raises(ValueError, match="one element"):
+            t.item()
+
+    def test_properties(self):
+        t = Tensor(np.zeros((2, 3)))
+        assert (t.shape, t.ndim, t.size, t.device) == ((2, 3), 2, 6, "cpu")
+        assert t.T.shape == (3, 2)
+        assert len(t) == 2
+
+    def test_repr_shows_everything(self):
+        r = repr(Tensor([1.0], requires_grad=True))
+        assert "dtype=float32" in r and "device='cpu'" in r and "requires_grad=True" in r
+
+    def test_astype_is_differentiable(self):
+        a = Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+        (a.astype("float32") * 2).sum().backward()
+        assert a.grad.dtype == np.float64
+        np.testing.assert_allclose(a.grad, [2.0, 2.0])
+        assert Tensor([1.5]).astype("int32").dtype == np.int32
+
+    def test_to_same_device_is_identity(self):
+        t = Tensor([1.0])
+        assert t.to("cpu") is t
+
+    def test_bool_of_multi_element_is_ambiguous(self):
+        with pytest.raises(ValueError, match="ambiguous"):
+            bool(Tensor([1.0, 2.0]))
+
+
+class TestAutograd:
+    def test_grad_starts_as_zeros(self):
+        t = Tensor([1.0, 2.0], requires_grad=True)
+        np.testing.assert_array_equal(t.grad, [0.0, 0.0])
+
+    def test_gradients_accumulate_and_zero_grad_resets(self):
+        a = Tensor([1.0, 2.0], requires_grad=True)
+        (a * 3).sum().backward()
+        (a * 3).sum().backward()
+        np.testing.assert_allclose(a.grad, [6.0, 6.0])
+        a.zero_grad()
+        np.testing.assert_allclose(a.grad, [0.0, 0.0])
+
+    def test_graph_reusing_one_tensor(self):
+        check_grad(lambda a: a * a + a * 3 - (a * a).exp() * a, np.array([0.1, -0.3, 0.5]))
+        a = Tensor([2.0], requires_grad=True)
+        b = a * a
+        (b * b + b).backward()
+        np.testing.assert_allclose(a.grad, [4 * 8 + 2 * 2])  # d(a^4 + a^2)
+
+    def test_shared_gradient_arrays_are_not_aliased(self):
+        a = Tensor([1.0], requires_grad=True)
+        b = Tensor([1.0], requires_grad=True)
+        (a + b).backward()
+        a.grad += 1
+        np.testing.assert_allclose(b.grad, [1.0])
+
+    def test_long_chain_has_no_recursion_error(self):
+        x = Tensor([0.5], requires_grad=True)
+        y = x
+        for _ in range(10_000):
+            y = y * 1.0001
+        y.backward()
+        np.testing.assert_allclose(x.grad, [1.0001 ** 10_000], rtol=1e-3)
+
+    def test_second_backward_through_freed_graph_raises(self):
+        a = Tensor([1.0], requires_grad=True)
+        b = (a * 2).exp()
+        b.backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            b.backward()
+
+    def test_retain_graph_allows_second_backward(self):
+        a = Tensor([1.0], requires_grad=True)
+        b = (a * 2).sum()
+        b.backward(retain_graph=True)
+        b.backward()
+        np.testing.assert_allclose(a.grad, [4.0])
+
+    def test_backward_without_grad_raises(self):
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            Tensor([1.0]).sum().backward()
+
+    def test_seed_gradient_shape_error(self):
+        a = Tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(ValueError, match="cannot broadcast"):
+            (a * 2).backward(np.ones(3))
+
+    def test_intermediate_grads_are_freed(self):
+        a = Tensor([1.0], requires_grad=True)
+        b = a * 2
+        (b * 3).backward()
+        assert b.grad is None and a.grad is not None
+
+    def test_no_grad_context_and_decorator(self):
+        a = Tensor([1.0], requires_grad=True)
+        with no_grad():
+            assert not (a * 2).requires_grad
+        assert (a * 2).requires_grad
+
+        @no_grad()
+        def f(x):
+            return x * 2
+        assert not f(a).requires_grad
+        assert kerasish.is_grad_enabled()
+
+    def test_detach_cuts_the_graph(self):
+        a = Tensor([1.0], requires_grad=True)
+        d = (a * 2).detach()
+        assert not d.requires_grad and d.is_leaf
+
+    def test_grad_setter_checks_shape(self):
+        a = Tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(ValueError, match="does not match"):
+            a.grad = np.ones(3)
+
+
+class TestDevices:
+    def test_unknown_device(self):
+        with pytest.raises(ValueError, match="Unknown device 'tpu'"):
+            Tensor([1.0], device="tpu")
+
+    def test_cuda_without_cupy_says_how_to_install(self):
+        if kerasish.backend.cupy_available():
+            pytest.skip("a GPU is present")
+        with pytest.raises(RuntimeError, match=r"pip install kerasish\[gpu\]"):
+            Tensor([1.0], device="cuda")
+
+    def test_device_names(self):
+        assert kerasish.backend.parse_device("cuda") == "cuda:0"
+        assert kerasish.backend.parse_device("CPU") == "cpu"
+        with pytest.raises(ValueError, match="cuda:N"):
+            kerasish.backend.parse_device("cuda:x")
