@@ -58,14 +58,14 @@ def _to_numpy(value):
 
 
 def _as_element(value):
-    """Normalise a user value (generator item, map result) into an element of NumPy arrays."""
+    """Normalise a user value (generator item, map result) into an element of NumPy arrays.
+
+    A top-level list is taken as a tuple (`[x, y]`), as tf.data's map does; nested
+    lists are arrays.
+    """
     if isinstance(value, list):
         value = tuple(value)
-    if isinstance(value, tuple):
-        return tuple(_as_element(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _as_element(v) for k, v in value.items()}
-    return _to_numpy(value)
+    return _map_structure(_to_numpy, value)
 
 
 def _stack(elements):
