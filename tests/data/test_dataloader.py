@@ -1,0 +1,141 @@
+"""Tests of DataLoader, TensorDataset and default_collate."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from kerasish.data import DataLoader, TensorDataset, default_collate
+
+
+class Squares:
+    """A map-style dataset returning dict samples, slow enough to exercise workers."""
+
+    def __len__(self):
+        return 23
+
+    def __getitem__(self, i):
+        time.sleep(0.0005 * (i % 3))
+        return {"x": np.full(2, i, np.float32), "y": i * i}
+
+
+def ids(loader):
+    return [b[1].tolist() for b in loader]
+
+
+def test_batches_len_and_drop_last():
+    x, y = np.arange(20).reshape(10, 2), np.arange(10)
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
+    assert len(loader) == 3 and ids(loader) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    xb = next(iter(loader))[0]
+    np.testing.assert_array_equal(xb, x[:4])
+    dropped = DataLoader(TensorDataset(x, y), batch_size=4, drop_last=True)
+    assert len(dropped) == 2 and ids(dropped) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert len(DataLoader(TensorDataset(x, y))) == 10
+
+
+def test_shuffle_reshuffles_each_epoch_deterministically():
+    data = TensorDataset(np.zeros((30, 1)), np.arange(30))
+    a = DataLoader(data, batch_size=8, shuffle=True, seed=1)
+    b = DataLoader(data, batch_size=8, shuffle=True, seed=1)
+    epochs_a = [sum(ids(a), []) for _ in range(3)]
+    assert epochs_a == [sum(ids(b), []) for _ in range(3)]
+    assert all(sorted(e) == list(range(30)) for e in epochs_a)
+    assert epochs_a[0] != epochs_a[1] != epochs_a[2]
+    c = DataLoader(data, batch_size=8, shuffle=True, seed=2)
+    assert sum(ids(c), []) != epochs_a[0]
+    unseeded = DataLoader(data, batch_size=30, shuffle=True)
+    assert sorted(ids(unseeded)[0]) == list(range(30))
+
+
+def test_workers_give_the_same_batches_in_order():
+    serial = DataLoader(Squares(), batch_size=5, shuffle=True, seed=3)
+    threaded = DataLoader(Squares(), batch_size=5, shuffle=True, seed=3, num_workers=4)
+    for s, t in zip(serial, threaded, strict=True):
+        assert s["y"].tolist() == t["y"].tolist()
+        np.testing.assert_array_equal(s["x"], t["x"])
+    batch = next(iter(DataLoader(Squares(), batch_size=3)))
+    assert batch["x"].shape == (3, 2) and batch["y"].tolist() == [0, 1, 4]
+
+
+def test_worker_errors_propagate_and_threads_stop():
+    class Broken(Squares):
+        def __getitem__(self, i):
+            if i == 7:
+                raise IndexError("sample 7 is broken")
+            return super().__getitem__(i)
+
+    with pytest.raises(IndexError, match="sample 7"):
+        list(DataLoader(Broken(), batch_size=2, num_workers=3))
+    for _ in DataLoader(Squares(), batch_size=2, num_workers=3):
+        break
+    end = time.monotonic() + 3
+    while any(t.name.startswith("kerasish-") for t in threading.enumerate()) and time.monotonic() < end:
+        time.sleep(0.02)
+    assert not [t for t in threading.enumerate() if t.name.startswith("kerasish-")]
+
+
+def test_sampler_and_custom_collate():
+    data = TensorDataset(np.arange(10))
+    loader = DataLoader(data, batch_size=2, sampler=[9, 7, 5, 3, 1])
+    assert [b[0].tolist() for b in loader] == [[9, 7], [5, 3], [1]] and len(loader) == 3
+    summed = DataLoader(data, batch_size=5, collate_fn=lambda samples: sum(int(s[0]) for s in samples))
+    assert list(summed) == [10, 35]
+    with pytest.raises(TypeError, match="sampler has no __len__"):
+        len(DataLoader(data, sampler=iter([1, 2])))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"batch_size": 0}, ValueError, "batch_size should be a positive integer"),
+    ({"batch_size": -2}, ValueError, "batch_size"),
+    ({"batch_size": 2.5}, ValueError, "batch_size"),
+    ({"batch_size": True}, ValueError, "batch_size"),
+    ({"shuffle": True, "sampler": [0, 1]}, ValueError, "mutually exclusive with shuffle"),
+    ({"sampler": 5}, TypeError, "sampler must be an iterable"),
+    ({"num_workers": -1}, ValueError, "num_workers option should be non-negative"),
+    ({"collate_fn": "stack"}, TypeError, "collate_fn must be callable"),
+    ({"seed": -1}, ValueError, "seed"),
+])
+def test_argument_validation(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        DataLoader(TensorDataset(np.arange(4)), **kwargs)
+
+
+def test_dataset_validation():
+    with pytest.raises(TypeError, match="map-style"):
+        DataLoader(42)
+    with pytest.raises(ValueError, match="share their first dimension"):
+        TensorDataset(np.arange(3), np.arange(4))
+    with pytest.raises(ValueError, match="at least one"):
+        TensorDataset()
+    with pytest.raises(ValueError, match="scalar"):
+        TensorDataset(np.float32(1))
+
+
+def test_tensor_dataset_indexing():
+    data = TensorDataset(np.arange(6).reshape(3, 2), [10, 20, 30])
+    assert len(data) == 3
+    x, y = data[1]
+    assert x.tolist() == [2, 3] and y == 20
+
+
+def test_default_collate_structures():
+    samples = [(np.array([i, i]), i, {"w": float(i), "name": f"s{i}"}) for i in range(3)]
+    xb, yb, d = default_collate(samples)
+    assert xb.shape == (3, 2) and yb.tolist() == [0, 1, 2] and yb.dtype.kind == "i"
+    assert d["w"].tolist() == [0.0, 1.0, 2.0] and d["name"] == ["s0", "s1", "s2"]
+    cols = default_collate([[1, 2], [3, 4]])
+    assert isinstance(cols, list) and cols[0].tolist() == [1, 3]
+    assert default_collate([np.float32(1), np.float32(2)]).dtype == np.float32
+
+
+@pytest.mark.parametrize("samples, error, match", [
+    ([np.zeros(2), np.zeros(3)], ValueError, "different shapes"),
+    ([{"a": 1}, {"b": 1}], ValueError, "keys"),
+    ([(1, 2), (1,)], ValueError, "length 2"),
+    ([object(), object()], TypeError, "cannot batch samples of type object"),
+])
+def test_default_collate_errors(samples, error, match):
+    with pytest.raises(error, match=match):
+        default_collate(samples)
