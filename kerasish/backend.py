@@ -117,7 +117,8 @@ def get_array_module(*arrays):
     """The array module of the operands: cupy if any is a cupy array, else numpy."""
     if _cupy is not None or _EXTRA_DEVICES:
         for a in arrays:
-            a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+            if hasattr(a, "requires_grad") and hasattr(a, "_ctx"):  # a Tensor
+                a = a.data
             if _cupy is not None and isinstance(a, _cupy.ndarray):
                 return _cupy
             for xp, array_type in _EXTRA_DEVICES.values():
@@ -182,17 +183,48 @@ def set_seed(seed):
 
 
 def rng(device="cpu"):
-    """The seeded random generator of `device` (numpy Generator, or cupy's RandomState)."""
+    """The seeded random generator of `device`, with numpy's Generator API on every device.
+
+    Draws (`random`, `standard_normal`, `uniform`, `normal`, `integers`, `permutation`)
+    land on `device`.
+    """
     device = parse_device(device)
     gen = _generators.get(device)
     if gen is None:
         xp = array_module_for(device)
-        if xp is np or device in _EXTRA_DEVICES:
+        if xp is np:
             gen = np.random.default_rng(_seed)
+        elif device in _EXTRA_DEVICES:
+            gen = xp.random.default_rng(_seed)
         else:
-            gen = xp.random.RandomState(_seed)
+            gen = _CupyGenerator(xp, _seed)
         _generators[device] = gen
     return gen
+
+
+class _CupyGenerator:
+    """numpy-Generator-like methods on top of cupy.random.RandomState."""
+
+    def __init__(self, cupy, seed):
+        self._state = cupy.random.RandomState(seed)
+
+    def random(self, size=None, dtype=np.float64):
+        return self._state.random_sample(size, dtype=dtype)
+
+    def standard_normal(self, size=None, dtype=np.float64):
+        return self._state.standard_normal(size, dtype=dtype)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._state.uniform(low, high, size)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._state.normal(loc, scale, size)
+
+    def integers(self, low, high=None, size=None):
+        return self._state.randint(low, high, size)
+
+    def permutation(self, n):
+        return self._state.permutation(n)
 
 
 def get_rng_state():

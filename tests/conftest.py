@@ -15,3 +15,14 @@ def _fresh_state():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+import fake_device  # noqa: E402  (tests/ is on sys.path through this conftest)
+
+fake_device.register()
+
+
+def available_devices():
+    """'cpu', the CuPy-like test device 'fake', and 'cuda' when CuPy sees a GPU."""
+    from kerasish import backend
+    return ["cpu", "fake"] + (["cuda"] if backend.cupy_available() else [])

@@ -251,7 +251,7 @@ def flatten(x):
 def _index_array(i, device):
     if isinstance(i, Tensor):
         return i.data
-    if isinstance(i, list):
+    if isinstance(i, list) or (hasattr(i, "shape") and getattr(i, "ndim", 0) > 0):
         return backend.to_device(i, device)
     return i
 

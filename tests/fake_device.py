@@ -1,0 +1,215 @@
+"""A test-only device, 'fake', that behaves like CuPy towards NumPy.
+
+Its arrays (`FakeArray`) wrap a numpy array but refuse implicit mixing, as CuPy does:
+`np.asarray(fake)` raises, and any ufunc or numpy function that receives both a fake
+array and a plain numpy array raises. Ops on fake arrays alone work (through
+`__array_ufunc__` / `__array_function__`, as with CuPy). Running the device-parametrised
+tests on it proves on a CPU-only machine that no code calls `np.` on device data.
+"""
+import types
+
+import numpy as np
+
+from kerasish import backend
+
+
+class MixedDeviceError(TypeError):
+    """Raised when fake-device data meets plain numpy data."""
+
+
+def _unwrap(x, strict=True):
+    if isinstance(x, FakeArray):
+        return x._a
+    if isinstance(x, np.ndarray) and strict and x.ndim > 0:
+        raise MixedDeviceError("a 'fake' device array was mixed with a numpy array "
+                               f"of shape {x.shape} (like CuPy, implicit host/device mixing is refused)")
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrap(v, strict) for v in x)
+    if isinstance(x, dict):
+        return {k: _unwrap(v, strict) for k, v in x.items()}
+    return x
+
+
+def _wrap(x):
+    if isinstance(x, np.ndarray):
+        return FakeArray(x)
+    if isinstance(x, np.generic):  # CuPy returns 0-d device arrays, not host scalars
+        return FakeArray(np.asarray(x))
+    if isinstance(x, (list, tuple)):
+        return type(x)(_wrap(v) for v in x)
+    return x
+
+
+def _wrap_method(fn):
+    def method(*args, **kwargs):
+        return _wrap(fn(*_unwrap(args), **_unwrap(kwargs)))
+    return method
+
+
+class FakeArray:
+    """A numpy array that lives on the 'fake' device."""
+
+    __slots__ = ("_a",)
+    __hash__ = None
+
+    def __init__(self, array):
+        object.__setattr__(self, "_a", array)
+
+    def __array__(self, dtype=None, copy=None):
+        raise MixedDeviceError("implicit conversion of a 'fake' device array to numpy is not allowed; "
+                               "use the device's asnumpy() (like CuPy's .get())")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if "out" in kwargs:
+            kwargs["out"] = _unwrap(kwargs["out"])
+        result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
+        return _wrap(result)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # hide __array_interface__ & co: numpy must not see the host buffer
+            raise AttributeError(name)
+        value = getattr(self._a, name)
+        if callable(value):
+            return _wrap_method(value)
+        return _wrap(value)
+
+    def get(self):
+        """A host numpy copy (CuPy's name)."""
+        return self._a.copy()
+
+    def __getitem__(self, index):
+        return _wrap(self._a[_unwrap(index)])
+
+    def __setitem__(self, index, value):
+        self._a[_unwrap(index)] = _unwrap(value)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (_wrap(v) for v in self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __index__(self):
+        return self._a.__index__()
+
+    def __repr__(self):
+        return f"FakeArray({self._a!r})"
+
+    @property
+    def T(self):
+        return FakeArray(self._a.T)
+
+    @property
+    def shape(self):
+        return self._a.shape
+
+    @property
+    def dtype(self):
+        return self._a.dtype
+
+    @property
+    def ndim(self):
+        return self._a.ndim
+
+    @property
+    def size(self):
+        return self._a.size
+
+    @property
+    def flags(self):
+        return self._a.flags
+
+
+def _binary(ufunc):
+    return (lambda self, other: ufunc(self, other)), (lambda self, other: ufunc(other, self))
+
+
+def _inplace(ufunc):
+    def op(self, other):
+        ufunc(self, other, out=self)
+        return self
+    return op
+
+
+for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("truediv", np.true_divide),
+                   ("floordiv", np.floor_divide), ("mod", np.remainder), ("pow", np.power),
+                   ("matmul", np.matmul), ("and", np.logical_and), ("or", np.logical_or), ("xor", np.bitwise_xor)]:
+    _fwd, _rev = _binary(_uf)
+    setattr(FakeArray, f"__{_name}__", _fwd)
+    setattr(FakeArray, f"__r{_name}__", _rev)
+    setattr(FakeArray, f"__i{_name}__", _inplace(_uf))
+FakeArray.__and__ = lambda self, other: np.bitwise_and(self, other)
+FakeArray.__iand__ = _inplace(np.bitwise_and)
+FakeArray.__or__ = lambda self, other: np.bitwise_or(self, other)
+FakeArray.__ior__ = _inplace(np.bitwise_or)
+for _name, _uf in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal),
+                   ("eq", np.equal), ("ne", np.not_equal)]:
+    setattr(FakeArray, f"__{_name}__", _binary(_uf)[0])
+FakeArray.__neg__ = lambda self: np.negative(self)
+FakeArray.__pos__ = lambda self: self
+FakeArray.__abs__ = lambda self: np.absolute(self)
+FakeArray.__invert__ = lambda self: np.invert(self)
+
+
+class _FakeGenerator:
+    """numpy Generator whose draws land on the fake device."""
+
+    def __init__(self, seed=None):
+        self._g = np.random.default_rng(seed)
+
+    def __getattr__(self, name):
+        return _wrap_method(getattr(self._g, name))
+
+
+def _host_creator(fn):
+    def create(*args, **kwargs):
+        args = tuple(a._a if isinstance(a, FakeArray) else a for a in args)
+        return FakeArray(np.asarray(fn(*args, **kwargs)))
+    return create
+
+
+def _as_strided(x, shape=None, strides=None, **kwargs):
+    return FakeArray(np.lib.stride_tricks.as_strided(_unwrap(x), shape, strides, **kwargs))
+
+
+class FakeNumpy(types.ModuleType):
+    """The array module of the 'fake' device: numpy, with creation routines making FakeArrays."""
+
+    ndarray = FakeArray
+
+    def __init__(self):
+        super().__init__("fake_numpy")
+        for name in ["array", "asarray", "ascontiguousarray", "zeros", "ones", "empty", "full", "arange",
+                     "eye", "linspace", "asanyarray"]:
+            setattr(self, name, _host_creator(getattr(np, name)))
+        self.random = types.SimpleNamespace(default_rng=_FakeGenerator)
+        self.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+            as_strided=_as_strided, sliding_window_view=_wrap_method(np.lib.stride_tricks.sliding_window_view)))
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def asnumpy(x):
+        """Device to host copy."""
+        return x._a.copy() if isinstance(x, FakeArray) else np.asarray(x)
+
+
+fake_numpy = FakeNumpy()
+
+
+def register():
+    """Makes device 'fake' available to kerasish."""
+    backend.register_device("fake", fake_numpy, FakeArray)
