@@ -103,7 +103,10 @@ class Layer:
         object.__setattr__(self, "_layers", OrderedDict())
         object.__setattr__(self, "_trainable_names", set())
         self.name = name or unique_name(_snake(type(self).__name__))
-        self.dtype = backend.parse_dtype(dtype).name if dtype is not None else backend.floatx()
+        from kerasish.mixed_precision.policy import Policy, global_policy
+        policy = global_policy() if dtype is None else Policy(getattr(dtype, "name", dtype))
+        self.dtype = policy.variable_dtype          # weights
+        self.compute_dtype = policy.compute_dtype   # inputs, math and outputs
         self.device = backend.parse_device(device)
         self._trainable = bool(trainable)
         self.training = True
@@ -201,17 +204,33 @@ class Layer:
         previous = self.training
         if training is not None:
             self.set_training(bool(training))
+        swapped = self._cast_weights_for_compute() if self.compute_dtype != self.dtype else ()
         try:
             if training is not None and _accepts_training(self):
                 out = self.forward(x, *args, training=training, **kwargs)
             else:
                 out = self.forward(x, *args, **kwargs)
         finally:
+            for key, weight in swapped:
+                object.__setattr__(self, key, weight)
             if training is not None:
                 self.set_training(previous)
         if self._activity_regularizer is not None and isinstance(out, Tensor):
             self._activity_losses = [self._activity_regularizer(out)]
         return out
+
+    def _cast_weights_for_compute(self):
+        """Mixed precision: attributes holding float weights see compute-dtype casts during forward.
+
+        The casts are differentiable, so gradients reach the float32 master weights.
+        """
+        own = {id(w): w for w in self._weights.values() if w.dtype.kind == "f"}
+        swapped = []
+        for key, value in list(self.__dict__.items()):
+            if id(value) in own:
+                swapped.append((key, value))
+                object.__setattr__(self, key, value.astype(self.compute_dtype))
+        return swapped
 
     def _cast_inputs(self, x):
         if isinstance(x, (list, tuple)):
@@ -221,13 +240,13 @@ class Layer:
         if isinstance(x, Tensor):
             if x.device != self.device:
                 x = x.to(self.device)
-            if x.dtype.kind == "f" and x.dtype != self.dtype:
-                x = x.astype(self.dtype)
+            if x.dtype.kind == "f" and x.dtype != self.compute_dtype:
+                x = x.astype(self.compute_dtype)
             return x
         if x is None:
             return x
         arr = np.asarray(x) if not hasattr(x, "dtype") else x
-        dtype = self.dtype if arr.dtype.kind == "f" else None
+        dtype = self.compute_dtype if arr.dtype.kind == "f" else None
         return Tensor(arr, dtype=dtype, device=self.device)
 
     # --- weights --------------------------------------------------------------------------
@@ -394,7 +413,8 @@ class Layer:
     # --- config -------------------------------------------------------------------------------
     def get_config(self):
         """JSON-friendly constructor arguments (subclasses add their own)."""
-        config = {"name": self.name, "trainable": self._trainable, "dtype": self.dtype}
+        dtype = "mixed_float16" if self.compute_dtype != self.dtype else self.dtype
+        config = {"name": self.name, "trainable": self._trainable, "dtype": dtype}
         if self._input_shape_hint is not None:
             config["input_shape"] = list(self._input_shape_hint)
         return config
