@@ -40,7 +40,6 @@ class TensorDataset:
         return tuple(a[index] for a in self.arrays)
 
     def _gather(self, indices):
-        # Fast path used by DataLoader with the default collate: one fancy index per array.
         return tuple(a[indices] for a in self.arrays)
 
 
@@ -150,9 +149,8 @@ class DataLoader:
             yield batch
 
     def _fetch(self, indices):
-        gather = getattr(self.dataset, "_gather", None)
-        if gather is not None and self.collate_fn is None:
-            return gather(np.asarray(indices))
+        if self.collate_fn is None and type(self.dataset).__getitem__ is TensorDataset.__getitem__:
+            return self.dataset._gather(np.asarray(indices))  # one fancy index per array
         collate = self.collate_fn or default_collate
         return collate([self.dataset[i] for i in indices])
 

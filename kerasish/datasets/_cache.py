@@ -56,7 +56,8 @@ def get_file(fname, origin, file_hash, cache_subdir="datasets", progress=True, t
         OSError: the download was cut short (fewer bytes than announced).
         ValueError: the downloaded bytes do not match `file_hash`.
     """
-    if not isinstance(file_hash, str) or len(file_hash) != 64 or any(c not in "0123456789abcdef" for c in file_hash.lower()):
+    if (not isinstance(file_hash, str) or len(file_hash) != 64
+            or any(c not in "0123456789abcdef" for c in file_hash.lower())):
         raise ValueError(f"get_file: file_hash must be a sha256 hex digest (64 hex digits), got {file_hash!r}.")
     file_hash = file_hash.lower()
     path = cache_root() / cache_subdir / fname

@@ -68,12 +68,17 @@ def test_worker_errors_propagate_and_threads_stop():
 
     with pytest.raises(IndexError, match="sample 7"):
         list(DataLoader(Broken(), batch_size=2, num_workers=3))
+    def ours():
+        return {t for t in threading.enumerate() if t.name.startswith("kerasish-")}
+
+    before = ours()
     for _ in DataLoader(Squares(), batch_size=2, num_workers=3):
+        assert len(ours() - before) == 3
         break
     end = time.monotonic() + 3
-    while any(t.name.startswith("kerasish-") for t in threading.enumerate()) and time.monotonic() < end:
+    while ours() - before and time.monotonic() < end:
         time.sleep(0.02)
-    assert not [t for t in threading.enumerate() if t.name.startswith("kerasish-")]
+    assert not ours() - before
 
 
 def test_sampler_and_custom_collate():
@@ -139,3 +144,11 @@ def test_default_collate_structures():
 def test_default_collate_errors(samples, error, match):
     with pytest.raises(error, match=match):
         default_collate(samples)
+
+
+def test_tensor_dataset_subclass_getitem_is_respected():
+    class Doubled(TensorDataset):
+        def __getitem__(self, i):
+            return tuple(a[i] * 2 for a in self.arrays)
+
+    assert next(iter(DataLoader(Doubled(np.arange(4)), batch_size=4)))[0].tolist() == [0, 2, 4, 6]

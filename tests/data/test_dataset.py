@@ -315,14 +315,15 @@ def test_prefetch_yields_everything_and_reraises():
 
 
 def _kerasish_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("kerasish-")]
+    return {t for t in threading.enumerate() if t.name.startswith("kerasish-")}
 
 
-def _wait_no_threads(timeout=3.0):
+def _wait_no_threads(before, timeout=3.0):
+    """Wait until no kerasish thread started after `before` (a set of threads) is alive."""
     end = time.monotonic() + timeout
-    while _kerasish_threads() and time.monotonic() < end:
+    while _kerasish_threads() - before and time.monotonic() < end:
         time.sleep(0.02)
-    return _kerasish_threads()
+    return sorted(t.name for t in _kerasish_threads() - before)
 
 
 def test_prefetch_and_map_threads_stop_when_consumer_breaks():
@@ -337,21 +338,23 @@ def test_prefetch_and_map_threads_stop_when_consumer_breaks():
         finally:
             closed.set()
 
+    before = _kerasish_threads()
     ds = Dataset.from_generator(endless).map(lambda v: v + 1, num_parallel_calls=3).prefetch(4)
     for i, v in enumerate(ds):
         if i == 5:
             break
     assert closed.wait(3.0), "upstream generator was not closed"
-    assert _wait_no_threads() == []
+    assert _wait_no_threads(before) == []
 
 
 def test_threads_stop_when_consumer_raises():
+    before = _kerasish_threads()
     ds = Dataset.from_tensor_slices(np.arange(1000)).map(lambda v: v, num_parallel_calls=2).prefetch(2)
     with pytest.raises(ZeroDivisionError):
         for v in ds:
             if v == 3:
                 1 / 0
-    assert _wait_no_threads() == []
+    assert _wait_no_threads(before) == []
 
 
 def test_take_after_prefetch_closes_upstream():
