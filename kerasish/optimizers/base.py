@@ -13,6 +13,7 @@ Writing a new optimizer: set `_default_lr`, give `_slot_names()` and
 `_update(p, g, slots, lr)` (in-place on `p`, the raw parameter array; `g` is read-only),
 and add the hyper-parameters to `get_config()`.
 """
+import inspect
 import math
 import re
 
@@ -46,17 +47,20 @@ def _check_unit(owner, name, value, closed_right=True):
 
 
 def _as_param_list(params, owner):
-    """A list of distinct Tensors from a list, generator, single Tensor or `model.parameters`."""
+    """A list of distinct Tensors from a list, generator, Tensor, layer/model or `parameters` method."""
     if isinstance(params, Tensor):
         return [params]
-    if callable(params) and not hasattr(params, "__iter__"):
+    if not hasattr(params, "__iter__") and hasattr(params, "parameters"):  # a layer or model
+        params = params.parameters
+    if inspect.ismethod(params) or inspect.isfunction(params):  # torch-style `model.parameters`
         params = params()
     if isinstance(params, dict):
         params = params.values()
     try:
         params = list(params)
     except TypeError:
-        raise TypeError(f"{owner}: `params` must be a list of Tensors, got {type(params).__name__}") from None
+        raise TypeError(f"{owner}: `params` (the first argument) must be a list of Tensors, got "
+                        f"{type(params).__name__}; give the learning rate as lr=...") from None
     out, seen = [], set()
     for i, p in enumerate(params):
         if isinstance(p, dict):

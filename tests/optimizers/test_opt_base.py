@@ -325,3 +325,20 @@ def test_get_lookup():
         ko.get("adamm")
     with pytest.raises(TypeError, match="interpret"):
         ko.get(42)
+
+
+def test_params_from_layer_like_objects_and_methods():
+    a, b = param([1.0]), param([2.0])
+
+    class Holder:
+        parameters = property(lambda self: [a, b])
+
+    class TorchStyle:
+        def parameters(self):
+            return iter([a, b])
+
+    assert SGD(Holder()).params == [a, b]
+    assert SGD(TorchStyle().parameters).params == [a, b]
+    assert SGD(a).params == [a]
+    with pytest.raises(TypeError, match="groups"):
+        SGD([{"params": [a]}])
