@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from kerasish.data.dataset import ordered_parallel_map
+from kerasish.data._threads import ordered_parallel_map
 
 
 class TensorDataset:

@@ -14,13 +14,11 @@ order, so for a given seed the order does not depend on `num_parallel_calls`.
 
 import itertools
 import os
-import queue
-import threading
 import weakref
-from collections import deque
-from concurrent.futures import Future
 
 import numpy as np
+
+from kerasish.data._threads import background_iterator, close_iterator, ordered_parallel_map
 
 AUTOTUNE = -1
 INFINITE = -1
@@ -115,12 +113,6 @@ def _num_threads(num_parallel_calls):
     return _check_int("num_parallel_calls", num_parallel_calls, 1, allow=(AUTOTUNE,))
 
 
-def _close(iterator):
-    close = getattr(iterator, "close", None)
-    if close is not None:
-        close()
-
-
 def _buffer_shuffle(items, buffer_size, rng):
     """Yield items through a shuffle buffer of `buffer_size` (tf.data's algorithm)."""
     buffer = list(itertools.islice(items, buffer_size))
@@ -134,100 +126,6 @@ def _buffer_shuffle(items, buffer_size, rng):
         buffer[j] = item
     for j in rng.permutation(len(buffer)):
         yield buffer[j]
-
-
-def ordered_parallel_map(fn, iterable, num_threads):
-    """Apply `fn` to each item of `iterable` on `num_threads` daemon threads, in order.
-
-    Items are read in the caller's thread; at most `2 * num_threads` are in flight.
-    The threads stop when the generator finishes, is closed, or the caller raises.
-
-    Args:
-        fn: function of one item.
-        iterable: the inputs.
-        num_threads: number of worker threads (>= 1).
-
-    Returns:
-        A generator of `fn(item)` in input order; an exception in `fn` is re-raised
-        at the position of its item.
-    """
-    tasks = queue.Queue()
-
-    def work():
-        while True:
-            job = tasks.get()
-            if job is None:
-                return
-            future, item = job
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(item))
-                except BaseException as err:  # handed to the consumer, re-raised there
-                    future.set_exception(err)
-
-    threads = [threading.Thread(target=work, daemon=True, name=f"kerasish-map-{i}")
-               for i in range(num_threads)]
-    for thread in threads:
-        thread.start()
-    pending = deque()
-    iterator = iter(iterable)
-    try:
-        for item in iterator:
-            future = Future()
-            pending.append(future)
-            tasks.put((future, item))
-            if len(pending) >= 2 * num_threads:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-        for _ in threads:
-            tasks.put(None)
-        _close(iterator)
-
-
-def _put(q, item, stop):
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=0.05)
-            return True
-        except queue.Full:
-            pass
-    return False
-
-
-def _background(iterable, size):
-    """Iterate `iterable` on a daemon thread, `size` elements ahead of the consumer."""
-    q = queue.Queue(maxsize=size)
-    stop = threading.Event()
-
-    def produce():
-        iterator = None
-        try:
-            iterator = iter(iterable)
-            for item in iterator:
-                if not _put(q, (True, item), stop):
-                    return
-            _put(q, (False, None), stop)
-        except BaseException as err:  # handed to the consumer, re-raised there
-            _put(q, (False, err), stop)
-        finally:
-            _close(iterator)  # runs the upstream generators' cleanup in this thread
-
-    thread = threading.Thread(target=produce, daemon=True, name="kerasish-prefetch")
-    thread.start()
-    try:
-        while True:
-            is_item, value = q.get()
-            if not is_item:
-                if value is not None:
-                    raise value
-                return
-            yield value
-    finally:
-        stop.set()
 
 
 # ----------------------------------------------------------------------------- sources
@@ -524,7 +422,7 @@ class _Generator(Dataset):
             for value in iterator:
                 yield _as_element(value)
         finally:
-            _close(iterator)
+            close_iterator(iterator)
 
     def _length(self):
         return UNKNOWN if self._n is None else self._n
@@ -548,7 +446,7 @@ class _Take(_Child):
         try:  # close the parent as soon as enough is taken: stops its prefetch threads now
             yield from itertools.islice(iterator, None if self._count < 0 else self._count)
         finally:
-            _close(iterator)
+            close_iterator(iterator)
 
     def _index_chunks(self):
         left = self._count
@@ -564,7 +462,7 @@ class _Take(_Child):
                 yield chunk[:left]
                 left -= len(chunk)
         finally:
-            _close(chunks)
+            close_iterator(chunks)
 
     def _length(self):
         n = self._parent._length()
@@ -740,7 +638,7 @@ class _Prefetch(_Child):
     def _elements(self):
         if self._size == 0:
             return iter(self._parent)
-        return _background(self._parent, self._size)
+        return background_iterator(self._parent, self._size)
 
     def _length(self):
         return self._parent._length()
