@@ -189,12 +189,27 @@ def unbuilt_layers(model):
     return [l for l in walk_layers(model)[1:] if not l.built and not l.layers]
 
 
+def _spec_shape(spec):
+    if isinstance(spec, list):
+        return [_spec_shape(s) for s in spec]
+    if isinstance(spec, dict):
+        return {k: _spec_shape(v) for k, v in spec.items()}
+    shape = getattr(spec, "shape", None)
+    return None if shape is None else (None,) + tuple(shape)[1:]
+
+
 def known_input_shape(model):
-    """The model's input batch shape (a tuple with None batch, or a list of them), if known."""
+    """The model's input batch shape (a tuple with None batch, or a list/dict of them), if known."""
     shape = getattr(model, "_build_input_shape", None)
     if shape is not None:
         return shape
-    inputs = getattr(model, "inputs", None)
+    seen = model.__dict__.get("_seen_input_spec")
+    if seen is not None:
+        return _spec_shape(seen)
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
     if isinstance(inputs, (list, tuple)) and inputs and all(hasattr(t, "shape") for t in inputs):
         shapes = [tuple(t.shape) for t in inputs]
         return shapes[0] if len(shapes) == 1 else shapes
@@ -209,25 +224,37 @@ def known_input_shape(model):
     return None
 
 
+def _is_shape(s):
+    return isinstance(s, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
+
+
 def json_shape(shape):
-    """A batch shape (or list of them) as JSON-friendly lists."""
-    if shape is None:
-        return None
-    if shape and isinstance(shape[0], (list, tuple)):
-        return [list(s) for s in shape]
-    return list(shape)
+    """A batch shape (or list/dict of them) as JSON-friendly lists."""
+    if shape is None or _is_shape(shape):
+        return None if shape is None else [None if d is None else int(d) for d in shape]
+    if isinstance(shape, dict):
+        return {str(k): json_shape(v) for k, v in shape.items()}
+    return [json_shape(s) for s in shape]
 
 
 def build_from_shape(model, shape):
-    """Builds every layer by calling the model once on zeros of `shape` (batch of 1)."""
+    """Builds every layer: `model.build(shape)` for Models, else one call on zeros (batch of 1)."""
+    if getattr(type(model).build, "_lazy_model_build", False):
+        model.build(shape if _is_shape(shape) else
+                    (shape if isinstance(shape, dict) else [tuple(s) for s in shape]))
+        return
     from kerasish._config import no_grad
 
     def zeros(s):
-        return np.zeros((1,) + tuple(int(d) for d in list(s)[1:]), dtype=backend.floatx())
+        if isinstance(s, dict):
+            return {k: zeros(v) for k, v in s.items()}
+        if not _is_shape(s):
+            return [zeros(v) for v in s]
+        return np.zeros((1,) + tuple(16 if d is None else int(d) for d in list(s)[1:]),
+                        dtype=backend.floatx())
 
-    x = [zeros(s) for s in shape] if shape and isinstance(shape[0], (list, tuple)) else zeros(shape)
     with no_grad():
-        model(x, training=False)
+        model(zeros(shape), training=False)
 
 
 def ensure_built(model, path, file_shape=None):

@@ -1,0 +1,261 @@
+"""Whole-model HDF5 files: `save_model` / `load_model` (Keras's legacy '.h5' model layout).
+
+    /                    attrs: model_config (JSON {'class_name', 'config'}), training_config
+                         (JSON: optimizer_config, loss, metrics, ...), keras_version, backend
+    /model_weights       the weights, in the legacy layout of `h5_weights`
+    /optimizer_weights   the optimizer's `state_dict()` (kerasish), or Keras's optimizer
+                         variables (attr weight_names) in files Keras wrote
+
+Keras-written whole-model '.h5' files load too, for the layers kerasish has: Keras's config
+keys are mapped onto kerasish's (see `keras_config`). Loading never unpickles or evaluates
+anything: configs are JSON and classes come from registries or `custom_objects`.
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+
+from kerasish.saving import _common, h5_weights, keras_config, serialization, state_tree
+from kerasish.saving.atomic import atomic_write
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _dumps(obj, what):
+    try:
+        return json.dumps(obj, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Cannot save the model: its {what} is not JSON-friendly ({exc})") from exc
+
+
+def _serialize_fn_or_obj(value, what):
+    """A loss/metric/... given to compile, as JSON data (names, or {'class_name', 'config'})."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_fn_or_obj(v, what) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _serialize_fn_or_obj(v, what) for k, v in value.items()}
+    registered = serialization._REGISTERED_NAMES.get(id(value)) or \
+        serialization._REGISTERED_NAMES.get(id(type(value)))
+    if hasattr(value, "get_config") and not isinstance(value, type):
+        out = {"class_name": type(value).__name__, "config": value.get_config()}
+        if registered:
+            out["registered_name"] = registered
+        return out
+    if callable(value) and hasattr(value, "__name__"):
+        return registered or value.__name__
+    raise ValueError(f"Cannot save the {what} {value!r}: give compile() names, registered functions "
+                     "or objects with get_config()")
+
+
+def _training_config(model):
+    """Keras's training_config for a compiled model, or None."""
+    optimizer = getattr(model, "optimizer", None)
+    compiled = getattr(model, "_compile_config", None)
+    if optimizer is None and compiled is None:
+        return None
+    from kerasish import optimizers
+    config = {}
+    if optimizer is not None:
+        config["optimizer_config"] = optimizers.serialize(optimizer)
+    for key, value in dict(compiled or {}).items():
+        if key != "optimizer":
+            config[key] = _serialize_fn_or_obj(value, key)
+    return config
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Saves the whole model to HDF5: architecture, weights, compile settings, optimizer state.
+
+    The write is atomic (temporary file, then rename). `load_model(filepath)` returns a model
+    that predicts the same and, if it was compiled, continues `fit()` where it stopped.
+
+    Args:
+        model: a built kerasish Model (its `get_config()` must be JSON-friendly).
+        filepath: a path ending in '.h5' or '.hdf5'.
+        overwrite: if False, an existing file raises FileExistsError.
+        include_optimizer: also save the optimizer's state.
+
+    Example:
+        >>> model.save('mnist.h5'); model = kerasish.models.load_model('mnist.h5')
+    """
+    import h5py
+    from kerasish.layers.base import Layer
+    if not isinstance(model, Layer):
+        raise TypeError(f"save_model expects a kerasish Model, got {type(model).__name__}")
+    path = os.fspath(filepath)
+    if not path.endswith((".h5", ".hdf5")) or path.endswith(".weights.h5"):
+        raise ValueError(f"Whole models are saved as HDF5: use a file name ending in '.h5' or '.hdf5' "
+                         f"(not '.weights.h5', which is for save_weights), got '{path}'")
+    try:
+        model_config = serialization.serialize_layer(model)
+    except NotImplementedError as exc:
+        raise NotImplementedError(f"Cannot save model '{model.name}' whole: {exc}. Use "
+                                  "model.save_weights() instead, or implement get_config().") from exc
+    model_config_json = _dumps(model_config, "config")
+    training = _training_config(model)
+    training_json = _dumps(training, "compile settings") if training is not None else None
+    optimizer = getattr(model, "optimizer", None) if include_optimizer else None
+    opt_state = optimizer.state_dict() if optimizer is not None else None
+    with atomic_write(path, overwrite=overwrite) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["keras_version"] = _common.kerasish_version()
+            f.attrs["kerasish_version"] = _common.kerasish_version()
+            f.attrs["backend"] = "kerasish"
+            f.attrs["model_config"] = model_config_json
+            if training_json is not None:
+                f.attrs["training_config"] = training_json
+            h5_weights.write_weights_group(f.create_group("model_weights"), model, path)
+            if opt_state is not None:
+                state_tree.write_tree(f.create_group("optimizer_weights"), opt_state, "optimizer state")
+
+
+def _is_kerasish_file(f):
+    return "kerasish_version" in f.attrs or _common.to_str(f.attrs.get("backend", "")) == "kerasish"
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved by `save_model` / `model.save`, or a Keras legacy '.h5' model.
+
+    Args:
+        filepath: an HDF5 file.
+        custom_objects: dict of name -> class/function for custom layers, losses, metrics, ...
+            that were not registered with `register_serializable`.
+        compile: compile the model with the saved settings and restore the optimizer state.
+        safe_mode: accepted for Keras compatibility; loading is always safe (JSON only).
+
+    Returns:
+        The model, with its weights (and, if compiled, its optimizer state) restored.
+
+    Raises:
+        FileNotFoundError / OSError: a missing, damaged or non-HDF5 file (named).
+        ValueError: no model config in the file (a weights-only file?), unknown classes
+            (pass custom_objects), or weights that do not fit the architecture.
+    """
+    path = os.fspath(filepath)
+    with _common.open_h5(path) as f:
+        try:
+            return _load_open(f, path, custom_objects, compile)
+        except (KeyError, RuntimeError) as exc:
+            raise OSError(f"Could not read the model in '{path}' (damaged file?): {exc}") from exc
+
+
+def _load_open(f, path, custom_objects, compile):
+    config = _common.read_json_attr(f, "model_config")
+    if config is None:
+        hint = " It holds weights only: build the model in code and call model.load_weights()." \
+            if h5_weights.is_legacy_group(f) or "layers" in f or "vars" in f else ""
+        raise ValueError(f"No model config found in '{path}'.{hint}")
+    from_keras = not _is_kerasish_file(f)
+    with serialization.custom_object_scope(custom_objects):
+        if from_keras:
+            config = keras_config.convert(config, custom_objects)
+        model = serialization.deserialize_layer(config, custom_objects)
+        if "model_weights" not in f:
+            raise ValueError(f"'{path}' has a model config but no 'model_weights' group")
+        weights = f["model_weights"]
+        shape = _common.read_json_attr(weights, "build_input_shape") or \
+            keras_config.input_shape_from_config(_common.read_json_attr(f, "model_config"))
+        _common.ensure_built(model, path, shape)
+        plan = _common.LoadPlan(path, model)
+        h5_weights.plan_weights_group(weights, model, plan)
+        plan.execute()
+        training = _common.read_json_attr(f, "training_config")
+        if compile and training is not None:
+            _compile(model, training, custom_objects, from_keras)
+            if "optimizer_weights" in f:
+                _restore_optimizer(model, f["optimizer_weights"], path)
+    return model
+
+
+def _resolve(value, custom_objects):
+    """Names of registered/custom functions back to the objects; other values unchanged."""
+    if isinstance(value, list):
+        return [_resolve(v, custom_objects) for v in value]
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        cls = serialization.get_registered_object(value.get("registered_name") or value["class_name"],
+                                                  custom_objects)
+        if cls is not None and hasattr(cls, "from_config"):
+            return cls.from_config(value["config"])
+        return value
+    if isinstance(value, dict):
+        return {k: _resolve(v, custom_objects) for k, v in value.items()}
+    if isinstance(value, str):
+        found = serialization.get_registered_object(value, custom_objects)
+        return found if found is not None else value
+    return value
+
+
+def _compile(model, training, custom_objects, from_keras):
+    if from_keras:
+        args = keras_config.compile_args(training, custom_objects)
+    else:
+        from kerasish import optimizers
+        args = {k: v for k, v in training.items() if k != "optimizer_config"}
+        if training.get("optimizer_config") is not None:
+            args["optimizer"] = optimizers.deserialize(training["optimizer_config"], custom_objects)
+    args = {k: (v if k == "optimizer" else _resolve(v, custom_objects)) for k, v in args.items()}
+    try:
+        model.compile(**args)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"Could not compile the loaded model with its saved settings {sorted(args)}: "
+                         f"{exc}. Pass custom_objects for custom losses/metrics, or load_model(..., "
+                         "compile=False) and compile it yourself.") from exc
+
+
+def _restore_optimizer(model, group, path):
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return
+    if state_tree.is_tree(group):
+        state = state_tree.read_tree(group)
+    else:
+        state = _keras_optimizer_state(group, model, optimizer)
+        if state is None:
+            warnings.warn(f"The optimizer state in '{path}' (written by Keras) could not be mapped onto "
+                          f"kerasish's {type(optimizer).__name__}; training restarts with a fresh "
+                          "optimizer state", stacklevel=4)
+            return
+    if getattr(optimizer, "_params", None) is None:
+        params = getattr(model, "trainable_weights", None)
+        if params:
+            optimizer.set_parameters(params)
+    optimizer.load_state_dict(state)
+
+
+# Keras 3 optimizer variable suffixes -> kerasish slot names.
+# (Other optimizers' slots carry Keras's names: velocity, momentum, average_gradient, ...)
+_KERAS_SLOTS = {"Adam": {"momentum": "m", "velocity": "v"}, "AdamW": {"momentum": "m", "velocity": "v"}}
+
+
+def _keras_optimizer_state(group, model, optimizer):
+    """Keras 3's optimizer variables ('adam/iteration', 'adam/<path>_momentum', ...) as a kerasish
+    state_dict, for the optimizers whose slots match; None otherwise."""
+    cls = type(optimizer).__name__
+    mapping = _KERAS_SLOTS.get(cls) or {k: k for k in optimizer._slot_names()}
+    names = _common.read_str_list(group, "weight_names")
+    if not names or set(mapping.values()) != set(optimizer._slot_names()):
+        return None
+    values = {n.split("/", 1)[-1]: group[n][()] for n in names}
+    params = list(model.trainable_weights)
+    per_slot = {suffix: [v for k, v in values.items() if k.endswith("_" + suffix)] for suffix in mapping}
+    if any(len(v) != len(params) for v in per_slot.values()):
+        return None
+    slots = {}
+    for i, p in enumerate(params):
+        entry = {mapping[s]: np.asarray(per_slot[s][i]) for s in mapping}
+        if any(a.shape != p.shape for a in entry.values()):
+            return None
+        slots[i] = entry
+    return {"class_name": cls, "iterations": int(values.get("iteration", 0)), "decay_count": 0,
+            "num_params": len(params), "slots": slots}
