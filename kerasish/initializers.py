@@ -3,6 +3,7 @@
 Fan-in/fan-out follow Keras: for a kernel of shape (..., in, out) the receptive field
 (the product of the leading dimensions) multiplies both.
 """
+import inspect
 import math
 
 import numpy as np
@@ -35,8 +36,13 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
-        """Rebuilds from `get_config()`."""
-        return cls(**config)
+        """Rebuilds from `get_config()`; Keras-only keys set to None (e.g. 'input_axes') are ignored."""
+        params = inspect.signature(cls.__init__).parameters
+        unknown = sorted(k for k, v in config.items() if k not in params and v is not None)
+        if unknown:
+            raise ValueError(f"{cls.__name__}.from_config: unsupported arguments {unknown}; "
+                             f"valid: {sorted(k for k in params if k != 'self')}")
+        return cls(**{k: v for k, v in config.items() if k in params})
 
     def _rng(self):
         seed = getattr(self, "seed", None)
@@ -109,7 +115,7 @@ class TruncatedNormal(Initializer):
         while bad.any():
             out[bad] = rng.standard_normal(int(bad.sum()))
             bad = np.abs(out) > 2
-        return (self.mean + self.stddev * out).astype(backend.parse_dtype(dtype))
+        return np.asarray(self.mean + self.stddev * out).astype(backend.parse_dtype(dtype))
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -121,6 +127,8 @@ class VarianceScaling(Initializer):
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}")
+        if not scale > 0:
+            raise ValueError(f"VarianceScaling scale must be positive, got {scale!r}")
         if distribution not in ("truncated_normal", "untruncated_normal", "normal", "uniform"):
             raise ValueError("distribution must be 'truncated_normal', 'untruncated_normal' or "
                              f"'uniform', got {distribution!r}")
@@ -159,6 +167,21 @@ LecunUniform = _family("LecunUniform", 1.0, "fan_in", "uniform", "LeCun uniform:
 LecunNormal = _family("LecunNormal", 1.0, "fan_in", "truncated_normal", "LeCun normal (truncated).")
 
 
+class Identity(Initializer):
+    """`gain` times the identity matrix (2-D shapes only; non-square ones get a rectangular eye)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer needs a 2-D shape, got {tuple(shape)}")
+        return (self.gain * np.eye(*shape)).astype(backend.parse_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 class Orthogonal(Initializer):
     """A (semi-)orthogonal matrix times `gain`, from the QR of a normal matrix."""
 
@@ -183,7 +206,8 @@ class Orthogonal(Initializer):
 
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-    "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+    "normal": RandomNormal, "random_uniform": RandomUniform, "uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal, "identity": Identity,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "xavier": GlorotUniform,
     "xavier_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "xavier_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
@@ -192,8 +216,10 @@ _BY_NAME = {
 
 
 def serialize(initializer):
-    """{'class_name': ..., 'config': ...} for an initializer object."""
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    """{'class_name': ..., 'config': ...} for an initializer object; a plain function's name."""
+    if isinstance(initializer, Initializer):
+        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return getattr(initializer, "__name__", type(initializer).__name__)
 
 
 def get(identifier):
