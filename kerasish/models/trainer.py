@@ -1,5 +1,749 @@
-"""The training loop (compile / fit / evaluate / predict): being written."""
+"""The training loop: compile / fit / evaluate / predict, written once.
+
+`Model(Trainer, Layer)` inherits this mixin. One loop (`Trainer._run`) serves fit's
+epochs, validation, evaluate and predict; `train_step` / `test_step` / `predict_step`
+are the override points (as in Keras), each getting one batch packed `(x,)`, `(x, y)`
+or `(x, y, sample_weight)` whose arrays are already Tensors on the model's device.
+
+Logged values follow Keras: batch logs are running means over the epoch so far, weighted
+by batch size (the last partial batch is kept and counts for its real size); an epoch's
+'loss' is therefore the mean over the epoch while the weights changed, not `evaluate`'s.
+"""
+import copy
+import numbers
+
+import numpy as np
+
+from kerasish import backend
+from kerasish._config import no_grad
+from kerasish.callbacks.callback_list import CallbackList
+from kerasish.callbacks.progbar import resolve_verbose
+from kerasish.data.adapters import flatten, is_array_structure, pack_x_y_sample_weight, unpack_x_y_sample_weight
+from kerasish.data.epoch_iterator import EpochIterator, _apply_class_weight, train_validation_split
+from kerasish.tensor import Tensor
 
 
+# --- small helpers ------------------------------------------------------------------------------
+def _to_device(data, device):
+    """Every array leaf of a batch as a Tensor on `device` (float data in floatx)."""
+    if isinstance(data, Tensor):
+        return data if data.device == device else data.to(device)
+    if isinstance(data, tuple):
+        return tuple(_to_device(d, device) for d in data)
+    if isinstance(data, list):
+        return [_to_device(d, device) for d in data]
+    if isinstance(data, dict):
+        return {k: _to_device(v, device) for k, v in data.items()}
+    if data is None:
+        return None
+    return Tensor(data, device=device)
+
+
+def _to_host(out):
+    """Model outputs as host numpy arrays (lists / dicts kept)."""
+    if isinstance(out, Tensor):
+        return backend.to_numpy(out.data)
+    if isinstance(out, (list, tuple)):
+        return type(out)(_to_host(o) for o in out)
+    if isinstance(out, dict):
+        return {k: _to_host(v) for k, v in out.items()}
+    return backend.to_numpy(out)
+
+
+def _concat(batches):
+    """Joins per-batch outputs (arrays, or lists / dicts of arrays) along the sample axis."""
+    first = batches[0]
+    if isinstance(first, dict):
+        return {k: _concat([b[k] for b in batches]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return [_concat([b[i] for b in batches]) for i in range(len(first))]
+    return np.concatenate(batches, axis=0) if len(batches) > 1 else first
+
+
+def _num_samples(x):
+    """Batch size of a batch's x (its first array leaf)."""
+    if isinstance(x, Tensor) or hasattr(x, "shape"):
+        return int(x.shape[0]) if len(x.shape) else 1
+    leaves = flatten(x)
+    return int(leaves[0][1].shape[0]) if leaves else 0
+
+
+def _float(value):
+    if type(value) is float:
+        return value
+    if hasattr(value, "item"):
+        return float(value.item())
+    return float(value)
+
+
+def _names_for(y_pred, model):
+    """Output names: dict keys, the model's `output_names`, or output_0, output_1, ...; [None] for one."""
+    if isinstance(y_pred, dict):
+        return list(y_pred)
+    if isinstance(y_pred, (list, tuple)):
+        if len(y_pred) == 1:
+            return [None]
+        try:
+            names = list(getattr(model, "output_names", None) or [])
+        except (AttributeError, ValueError):
+            names = []
+        if len(names) == len(y_pred) and len(set(names)) == len(names):
+            return [str(n) for n in names]
+        return [f"output_{i}" for i in range(len(y_pred))]
+    return [None]
+
+
+def _flat_outputs(y_pred, names):
+    if isinstance(y_pred, dict):
+        return [y_pred[n] for n in names]
+    if isinstance(y_pred, (list, tuple)):
+        return list(y_pred)
+    return [y_pred]
+
+
+def _per_output(value, names, what, allow_missing=False):
+    """Spreads `value` (one for all, a list, or a dict by output name) over the outputs."""
+    k = len(names)
+    if names == [None]:
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            return [value[0]]
+        if isinstance(value, dict) and len(value) == 1:
+            return [next(iter(value.values()))]
+        if isinstance(value, (list, tuple, dict)):
+            raise ValueError(f"The model has a single output, but {what} is a {type(value).__name__} of "
+                             f"{len(value)} items; pass one {what} (not a list or dict)")
+        return [value]
+    if isinstance(value, dict):
+        unknown = [n for n in value if n not in names]
+        if unknown:
+            raise ValueError(f"{what} has keys {unknown} that are not output names; the outputs are {names}")
+        missing = [n for n in names if n not in value]
+        if missing and not allow_missing:
+            raise ValueError(f"{what} has no entry for outputs {missing}; the outputs are {names}")
+        return [value.get(n) for n in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != k:
+            raise ValueError(f"The model has {k} outputs {names}, but {what} is a list of {len(value)}; "
+                             f"pass {k} items (or a dict keyed by output name)")
+        return list(value)
+    return [value] * k
+
+
+def _targets_per_output(y, names):
+    if names != [None] and y is not None and not isinstance(y, (list, tuple, dict)):
+        raise ValueError(f"The model has {len(names)} outputs {names}, but y is a single array; pass a list "
+                         f"of {len(names)} arrays or a dict keyed by output name")
+    if y is None:
+        return [None] * len(names)
+    return _per_output(y, names, "y", allow_missing=True)
+
+
+class _RunningMean:
+    """A scalar mean weighted by sample count (the loss trackers); `update_state(value, n)`."""
+
+    def __init__(self, name):
+        self.name = name
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        """Adds `values` (a scalar, Tensor or array mean) with weight `sample_weight` (default 1)."""
+        n = 1.0 if sample_weight is None else float(sample_weight)
+        self.total += _float(values) * n
+        self.count += n
+
+    def result(self):
+        """The weighted mean so far (0.0 before any update)."""
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        """Forgets all updates."""
+        self.total = 0.0
+        self.count = 0.0
+
+
+# --- compiled loss and metrics ------------------------------------------------------------------
+def _call_loss(fn, y_true, y_pred, sample_weight):
+    from kerasish.losses import is_seed_loss
+    if is_seed_loss(fn):
+        value = fn(y_pred, y_true) if sample_weight is None else fn(y_pred, y_true, sample_weight=sample_weight)
+    else:
+        value = fn(y_true, y_pred) if sample_weight is None else fn(y_true, y_pred, sample_weight=sample_weight)
+    if not isinstance(value, Tensor):
+        raise TypeError(f"The loss {fn!r} returned {type(value).__name__}; a loss must return a Tensor "
+                        "computed from y_pred with kerasish ops (so that gradients flow)")
+    return value if value.ndim == 0 else value.mean()
+
+
+class _CompileLoss:
+    """The compiled loss: one loss per output, weighted, summed; built at the first batch."""
+
+    def __init__(self, loss, loss_weights):
+        from kerasish import losses
+        self.spec = loss
+        if isinstance(loss, dict):
+            self.resolved = {k: losses.get(v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            self.resolved = [losses.get(v) for v in loss]
+        else:
+            self.resolved = losses.get(loss)
+        if loss_weights is not None and not isinstance(loss_weights, (dict, list, tuple, numbers.Real)):
+            raise TypeError(f"loss_weights must be a number, a list or a dict, got {type(loss_weights).__name__}")
+        self.loss_weights = loss_weights
+        self.names = None
+        self.fns = None
+        self.trackers = []
+
+    def build(self, names):
+        self.names = names
+        self.fns = _per_output(self.resolved, names, "loss", allow_missing=True)
+        weights = _per_output(self.loss_weights, names, "loss_weights", allow_missing=True)
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+        multi = names != [None]
+        self.trackers = [_RunningMean(f"{n}_loss") if multi and fn is not None else None
+                         for n, fn in zip(names, self.fns)]
+
+    def __call__(self, y_true, y_pred, sample_weight, n):
+        total = None
+        for i, fn in enumerate(self.fns):
+            if fn is None:
+                continue
+            if y_true[i] is None:
+                raise ValueError(f"No target given for output {self.names[i] or 0!r}, which has a loss: "
+                                 "pass y for it, or compile with loss=None for that output")
+            value = _call_loss(fn, y_true[i], y_pred[i], sample_weight[i])
+            if self.weights[i] != 1.0:
+                value = value * self.weights[i]
+            if self.trackers[i] is not None:
+                self.trackers[i].update_state(value, n)
+            total = value if total is None else total + value
+        return total
+
+
+def _metric_list(spec, what):
+    if spec is None:
+        return []
+    if isinstance(spec, (str, dict)) or callable(spec) or not isinstance(spec, (list, tuple)):
+        if isinstance(spec, dict):
+            return spec
+        raise TypeError(f"{what} must be a list (or a dict keyed by output name), got {type(spec).__name__}: "
+                        f"write {what}=[{spec!r}]")
+    return list(spec)
+
+
+class _CompileMetrics:
+    """The compiled metrics, one set per output; built at the first batch (accuracy needs shapes)."""
+
+    def __init__(self, metrics, weighted_metrics):
+        self.spec = _metric_list(metrics, "metrics")
+        self.weighted_spec = _metric_list(weighted_metrics, "weighted_metrics")
+        for item in _leaves_of(self.spec) + _leaves_of(self.weighted_spec):
+            _check_metric_identifier(item)
+        self.entries = []     # (output index, metric, weighted)
+        self.built = False
+
+    def build(self, names, y_true, y_pred, loss_fns):
+        entries, seen_ids = [], set()
+        for spec, weighted in ((self.spec, False), (self.weighted_spec, True)):
+            per_output = self._spread(spec, names)
+            for i, items in enumerate(per_output):
+                for item in items:
+                    metric = _make_metric(item, loss_fns[i], y_true[i], y_pred[i])
+                    if id(metric) in seen_ids:
+                        metric = copy.deepcopy(metric)
+                    seen_ids.add(id(metric))
+                    if names[i] is not None:
+                        metric.name = f"{names[i]}_{metric.name}"
+                    if weighted and any(m.name == metric.name for _, m, _ in entries):
+                        metric.name = "weighted_" + metric.name
+                    entries.append((i, metric, weighted))
+        self.entries = entries
+        self.built = True
+
+    @staticmethod
+    def _spread(spec, names):
+        k = len(names)
+        if isinstance(spec, dict):
+            per = _per_output(spec, names, "metrics", allow_missing=True)
+            return [[] if v is None else (list(v) if isinstance(v, (list, tuple)) else [v]) for v in per]
+        if k > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
+            if len(spec) != k:
+                raise ValueError(f"metrics is a list of {len(spec)} lists, but the model has {k} outputs {names}")
+            return [list(s or []) for s in spec]
+        return [list(spec) for _ in range(k)]
+
+    def update_state(self, y_true, y_pred, sample_weight):
+        for i, metric, weighted in self.entries:
+            if y_true[i] is None:
+                continue
+            if weighted and sample_weight[i] is not None:
+                metric.update_state(y_true[i], y_pred[i], sample_weight=sample_weight[i])
+            else:
+                metric.update_state(y_true[i], y_pred[i])
+
+    @property
+    def metrics(self):
+        return [m for _, m, _ in self.entries]
+
+
+def _leaves_of(spec):
+    if isinstance(spec, dict):
+        spec = list(spec.values())
+    out = []
+    for s in spec:
+        out.extend(_leaves_of(s) if isinstance(s, (list, tuple, dict)) else [s])
+    return out
+
+
+def _check_metric_identifier(item):
+    """Raises at compile time for an unknown metric name (listing the valid ones)."""
+    if item is None or not isinstance(item, str) or item.lower() in ("accuracy", "acc"):
+        return
+    from kerasish import metrics
+    metrics.get(item)
+
+
+def _make_metric(item, loss_fn, y_true, y_pred):
+    """A fresh metric object for one output ('accuracy' picks binary/categorical/sparse)."""
+    from kerasish import metrics
+    if isinstance(item, str) and item.lower() in ("accuracy", "acc"):
+        return metrics.resolve_accuracy(loss_fn, y_true=y_true, y_pred=y_pred, name=item)
+    metric = metrics.get(item)
+    if isinstance(metric, type):
+        metric = metric()
+    return metric
+
+
+# --- the mixin --------------------------------------------------------------------------------------
 class Trainer:
-    """Mixin giving Model compile / fit / evaluate / predict."""
+    """Mixin giving a Model `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` calls.
+
+    Override `train_step(data)` / `test_step(data)` / `predict_step(data)` to customise one
+    step; `data` is the batch packed `(x,)`, `(x, y)` or `(x, y, sample_weight)` with Tensors
+    on the model's device. `train_step` returns the logs dict (running means), e.g. via
+    `compute_metrics(x, y, y_pred, sample_weight)`.
+    """
+
+    optimizer = None
+    history = None
+    stop_training = False
+    _compiled = False
+    _do_validation = None
+
+    # --- compile ----------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
+        """Configures training.
+
+        Args:
+            optimizer: name ('adam', 'sgd', 'rmsprop', ...) or an Optimizer instance; its
+                parameters are the model's, given at the first batch if not given already.
+            loss: name, Loss object (Keras-style, called (y_true, y_pred)), seed loss object
+                (MSELoss(), CrossEntropy(), ... called (prediction, target)), a function
+                fn(y_true, y_pred), or a list / dict (by output name) for several outputs.
+            metrics: list of names ('accuracy' picks binary / categorical / sparse from the
+                loss and shapes), Metric objects or functions; a dict or list of lists gives
+                each output its own.
+            loss_weights: number, list or dict scaling each output's loss in the total.
+            weighted_metrics: metrics that receive `sample_weight` / `class_weight`.
+            run_eagerly, steps_per_execution, jit_compile: accepted for Keras compatibility
+                (this framework always runs eagerly, one step at a time).
+
+        Example:
+
+        ```python
+        model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+        ```
+        """
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        from kerasish import optimizers
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compile_loss = _CompileLoss(loss, loss_weights)
+        self._compile_metrics = _CompileMetrics(metrics, weighted_metrics)
+        self._loss_tracker = _RunningMean("loss")
+        self._optimizer_ready = bool(self.optimizer.params)
+        self._metrics_cache = None
+        self._compiled = True
+        self.stop_training = False
+
+    def _assert_compiled(self, method):
+        if not self._compiled:
+            raise RuntimeError(f"You must call compile() before {method}(): e.g. model.compile("
+                               "optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
+
+    @property
+    def metrics(self):
+        """The metric objects whose results make the logs: the loss tracker(s) first."""
+        if not self._compiled:
+            return []
+        cache = self.__dict__.get("_metrics_cache")
+        if cache is None:
+            cache = [self._loss_tracker] + [t for t in self._compile_loss.trackers if t is not None] + \
+                self._compile_metrics.metrics
+            if self._compile_metrics.built:
+                object.__setattr__(self, "_metrics_cache", cache)
+        return cache
+
+    @property
+    def metrics_names(self):
+        """Names of the logged values, in the order `evaluate` returns them."""
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        """Resets the running means of the loss and every metric."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self):
+        """The logs dict {name: float} of the current running means."""
+        return {m.name: _float(m.result()) for m in self.metrics}
+
+    # --- one step ---------------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss Tensor: compiled loss(es), weighted, plus regularization (`self.losses`)."""
+        names = self._ensure_built(y, y_pred)
+        y_true = _targets_per_output(y, names)
+        preds = _flat_outputs(y_pred, names)
+        weights = _per_output(sample_weight, names, "sample_weight", allow_missing=True)
+        total = self._compile_loss(y_true, preds, weights, _num_samples(preds[0]))
+        penalties = self.losses
+        if penalties:
+            reg = penalties[0]
+            for p in penalties[1:]:
+                reg = reg + p
+            total = reg if total is None else total + reg
+        if total is None:
+            raise ValueError("No loss to compute: pass loss= to compile() (e.g. loss='mse'), or add "
+                             "regularization losses to the model")
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with one batch; returns the logs (running means)."""
+        names = self._ensure_built(y, y_pred)
+        if self._compile_metrics.entries and y is not None:
+            with no_grad():
+                self._compile_metrics.update_state(
+                    _targets_per_output(y, names), _flat_outputs(y_pred, names),
+                    _per_output(sample_weight, names, "sample_weight", allow_missing=True))
+        return self.get_metrics_result()
+
+    def _ensure_built(self, y, y_pred):
+        names = self._compile_loss.names
+        if names is None:
+            names = _names_for(y_pred, self)
+            self._compile_loss.build(names)
+            self._metrics_cache = None
+        if not self._compile_metrics.built and y is not None:
+            self._compile_metrics.build(names, _targets_per_output(y, names), _flat_outputs(y_pred, names),
+                                        self._compile_loss.fns)
+            self._metrics_cache = None
+        return names
+
+    def _ensure_optimizer(self):
+        if not self._optimizer_ready:
+            self.optimizer.set_parameters(self.parameters)
+            self._optimizer_ready = True
+
+    def train_step(self, data):
+        """One training step on a batch: forward, loss, zero_grad, backward, optimizer step.
+
+        Returns:
+            The logs dict (running means of the loss and metrics over the epoch so far).
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(loss, _num_samples(x))
+        self._ensure_optimizer()
+        if loss.requires_grad:
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """One evaluation step (inference mode, no graph); returns the logs (running means)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, _num_samples(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """One prediction step: the model's output(s) for the batch's x."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def _run(self, mode, iterator, callbacks, outputs=None):
+        """Runs one pass of `iterator` through `<mode>_step` with the batch callbacks.
+
+        Returns (last logs, number of steps). Predictions are appended to `outputs`.
+        """
+        step_fn = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[mode]
+        on_begin = getattr(callbacks, f"on_{mode}_batch_begin")
+        on_end = getattr(callbacks, f"on_{mode}_batch_end")
+        device = self.device
+        train = mode == "train"
+        logs, steps = {}, 0
+        for step, batch in iterator.enumerate_epoch():
+            on_begin(step)
+            result = step_fn(_to_device(batch, device))
+            if outputs is not None:
+                result = _to_host(result)
+                outputs.append(result)
+                on_end(step, {"outputs": result})
+            else:
+                logs = result
+                on_end(step, logs)
+            steps += 1
+            if train and self.stop_training:
+                break
+        return logs, steps
+
+    def _callbacks(self, callbacks, add_history, verbose, epochs, steps):
+        params = {"epochs": epochs, "steps": steps, "verbose": verbose}
+        if isinstance(callbacks, CallbackList):
+            callbacks.set_model(self)
+            callbacks.set_params(params)
+            return callbacks
+        return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=self, **params)
+
+    def _test_loop(self, iterator, callbacks):
+        """evaluate's loop, also used for validation: inference mode, no graph, metrics reset."""
+        previous = self.training
+        self.eval()
+        try:
+            with no_grad():
+                self.reset_metrics()
+                callbacks.on_test_begin({})
+                logs, steps = self._run("test", iterator, callbacks)
+                if steps == 0:
+                    raise ValueError("evaluation got no batches: the validation / test data is empty "
+                                     "or ran out of data")
+                logs = {k: _float(v) for k, v in logs.items()}
+                callbacks.on_test_end(logs)
+        finally:
+            self.train(previous)
+        return logs
+
+    # --- fit / evaluate / predict ---------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1):
+        """Trains the model for `epochs` epochs; returns the `History`.
+
+        Args:
+            x: numpy arrays / Tensors (a list or dict of them for several inputs), a Dataset,
+                DataLoader or Sequence, or a generator of (x, y[, sample_weight]) batches.
+            y: targets (arrays), only with array x.
+            batch_size: samples per batch for array x (default 32). The last partial batch is used.
+            epochs: index of the last epoch (trains epochs - initial_epoch epochs).
+            verbose: 'auto' (1 on a terminal, else 2), 0 silent, 1 a tqdm bar per epoch,
+                2 one line per epoch.
+            callbacks: list of Callbacks (a History and the progress bar are added).
+            validation_split: the LAST fraction of the array data (taken before shuffling) is
+                held out for validation. Not for generators / Datasets.
+            validation_data: (x_val, y_val[, sample_weight_val]) or a Dataset / DataLoader /
+                Sequence / generator; takes precedence over validation_split.
+            shuffle: reshuffle array data (or a Sequence's batch order) every epoch.
+            class_weight: {class: weight} scaling each sample's loss by its class.
+            sample_weight: per-sample weights for array x.
+            initial_epoch: epoch to start from (for resuming).
+            steps_per_epoch: batches per epoch; needed only for infinite sources.
+            validation_steps: batches per validation run (default: all).
+            validation_batch_size: batch size for validation arrays (default: batch_size).
+            validation_freq: validate every N epochs (int) or at these epochs (1-based list).
+
+        Returns:
+            A `History` whose `history` dict holds one value per epoch for 'loss', each
+            metric, and their 'val_' versions. Training values are means over the epoch.
+        """
+        self._assert_compiled("fit")
+        verbose = resolve_verbose(verbose)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight),
+                                                                            validation_split)
+        self._check_inputs(x)
+        train_data = EpochIterator(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
+        val_data = None
+        if validation_data is not None:
+            vx, vy, vw = _unpack_validation(validation_data)
+            val_data = EpochIterator(vx, vy, vw, validation_batch_size or batch_size, validation_steps,
+                                     shuffle=False, steps_name="validation_steps")
+        validate_at = _validation_epochs(validation_freq)
+        callbacks = self._callbacks(callbacks, True, verbose, int(epochs), train_data.num_batches)
+        self.stop_training = False
+        self._do_validation = val_data is not None
+        self.history = callbacks.history
+        previous = self.training
+        self.train()
+        logs = {}
+        try:
+            callbacks.on_train_begin({})
+            for epoch in range(int(initial_epoch), int(epochs)):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch, {})
+                batch_logs, steps = self._run("train", train_data, callbacks)
+                if steps == 0:
+                    break
+                epoch_logs = {k: _float(v) for k, v in batch_logs.items()}
+                if val_data is not None and validate_at(epoch):
+                    val_logs = self._test_loop(val_data, callbacks)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                train_data.on_epoch_end()
+                logs = epoch_logs
+                if self.stop_training or train_data.exhausted:
+                    break
+            callbacks.on_train_end(logs)
+        finally:
+            self.train(previous)
+            _close_progbar(callbacks)
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Returns the loss (and metrics) on the data, in inference mode.
+
+        Returns:
+            The scalar loss when no metrics are compiled, else `[loss, *metrics]` in
+            `metrics_names` order; a dict {name: value} with `return_dict=True`.
+        """
+        self._assert_compiled("evaluate")
+        verbose = resolve_verbose(verbose)
+        self._check_inputs(x)
+        data = EpochIterator(x, y, sample_weight, batch_size, steps, shuffle=False, steps_name="steps")
+        callbacks = self._callbacks(callbacks, False, verbose, 1, data.num_batches)
+        try:
+            logs = self._test_loop(data, callbacks)
+        finally:
+            _close_progbar(callbacks)
+        return logs if return_dict else _flat_logs(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Returns the model's outputs on `x` as numpy (a list / dict of arrays for several outputs)."""
+        verbose = resolve_verbose(verbose)
+        self._check_inputs(x)
+        data = EpochIterator(x, None, None, batch_size, steps, shuffle=False, steps_name="steps")
+        callbacks = self._callbacks(callbacks, False, verbose, 1, data.num_batches)
+        outputs = []
+        previous = self.training
+        self.eval()
+        try:
+            with no_grad():
+                callbacks.on_predict_begin({})
+                self._run("predict", data, callbacks, outputs)
+                callbacks.on_predict_end({})
+        finally:
+            self.train(previous)
+            _close_progbar(callbacks)
+        if not outputs:
+            raise ValueError("predict() got no batches: the input is empty or ran out of data")
+        return _concat(outputs)
+
+    # --- single batches ---------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False,
+                       reset_metrics=True):
+        """One training step on one batch; returns its loss (and metrics) as `evaluate` does.
+
+        With `reset_metrics=True` (default) the values are this batch's; False keeps running means.
+        """
+        self._assert_compiled("train_on_batch")
+        if reset_metrics:
+            self.reset_metrics()
+        batch = pack_x_y_sample_weight(x, y, sample_weight)
+        if class_weight is not None:
+            from kerasish.data.epoch_iterator import _class_weight_table
+            batch = _apply_class_weight(batch, _class_weight_table(class_weight))
+        previous = self.training
+        self.train()
+        try:
+            logs = self.train_step(_to_device(batch, self.device))
+        finally:
+            self.train(previous)
+        logs = {k: _float(v) for k, v in logs.items()}
+        return logs if return_dict else _flat_logs(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False, reset_metrics=True):
+        """Evaluates one batch (inference mode, no graph); returns values as `evaluate` does."""
+        self._assert_compiled("test_on_batch")
+        if reset_metrics:
+            self.reset_metrics()
+        previous = self.training
+        self.eval()
+        try:
+            with no_grad():
+                logs = self.test_step(_to_device(pack_x_y_sample_weight(x, y, sample_weight), self.device))
+        finally:
+            self.train(previous)
+        logs = {k: _float(v) for k, v in logs.items()}
+        return logs if return_dict else _flat_logs(logs)
+
+    def predict_on_batch(self, x):
+        """The model's outputs on one batch, as numpy."""
+        previous = self.training
+        self.eval()
+        try:
+            with no_grad():
+                out = self.predict_step(_to_device((x,), self.device))
+        finally:
+            self.train(previous)
+        return _to_host(out)
+
+    # --- checks -----------------------------------------------------------------------------------
+    def _check_inputs(self, x):
+        """Wrong number of input arrays for a functional model raises before any work."""
+        if x is None or not is_array_structure(x):
+            return
+        try:
+            inputs = getattr(self, "inputs", None)
+        except (AttributeError, ValueError):
+            inputs = None
+        if not inputs or not isinstance(inputs, (list, tuple)):
+            return
+        given = len(x) if isinstance(x, (list, tuple, dict)) else 1
+        if given != len(inputs):
+            what = "a single array" if given == 1 and not isinstance(x, (list, tuple, dict)) else \
+                f"{given} arrays"
+            raise ValueError(f"Model '{self.name}' expects {len(inputs)} input(s) but got {what}; pass a "
+                             f"list of {len(inputs)} arrays (or a dict keyed by input name)")
+
+
+def _close_progbar(callbacks):
+    progbar = getattr(callbacks, "progbar", None)
+    if progbar is not None:
+        progbar.close()
+
+
+def _flat_logs(logs):
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _unpack_validation(data):
+    if isinstance(data, (list, tuple)):
+        if len(data) not in (2, 3):
+            raise ValueError(f"validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight_val), "
+                             f"got a {type(data).__name__} of {len(data)} items")
+        return tuple(data) + (None,) * (3 - len(data))
+    return data, None, None
+
+
+def _validation_epochs(freq):
+    if isinstance(freq, bool):
+        raise ValueError(f"validation_freq must be a positive int or a list of epochs, got {freq!r}")
+    if isinstance(freq, (int, np.integer)):
+        if freq < 1:
+            raise ValueError(f"validation_freq must be >= 1, got {freq}")
+        return lambda epoch: (epoch + 1) % int(freq) == 0
+    try:
+        epochs = {int(e) for e in freq}
+    except TypeError:
+        raise ValueError(f"validation_freq must be a positive int or a list of epochs, got {freq!r}") from None
+    return lambda epoch: epoch + 1 in epochs
