@@ -1,0 +1,279 @@
+"""The `Metric` base class, `Mean`, `Sum` and `MeanMetricWrapper`.
+
+Metrics never build a graph: they read raw arrays (`x.data` of a Tensor), compute on
+the predictions' device, and bring one scalar (or a small count array) back to the host
+per update. State is plain Python floats / numpy arrays, accumulated over batches and
+weighted by sample count, so a partial last batch counts for what it holds.
+"""
+import re
+
+import numpy as np
+
+from kerasish import backend
+from kerasish._config import no_grad
+from kerasish.losses.base import align_target
+from kerasish.tensor import Tensor
+
+
+def raw(x):
+    """The raw array behind a Tensor, array, list or scalar (never a graph node)."""
+    if isinstance(x, Tensor):
+        return x.data
+    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        return x
+    return np.asarray(x)
+
+
+def target_and_prediction(y_true, y_pred):
+    """Raw (y_true, y_pred), y_true moved to y_pred's device."""
+    p = raw(y_pred)
+    return backend.to_device(raw(y_true), backend.device_of(p)), p
+
+
+def aligned(y_true, y_pred, what):
+    """Raw (y_true, y_pred) of one shape ((N,) vs (N, 1) allowed), y_true in y_pred's float dtype."""
+    t, p = target_and_prediction(y_true, y_pred)
+    if p.dtype.kind != "f":
+        p = p.astype(backend.floatx())
+    return align_target(t.astype(p.dtype, copy=False), p, what), p
+
+
+def mean_last(values):
+    """Per-sample values: the mean over the last axis for rank >= 2, elementwise for 1-D."""
+    return values.mean(axis=-1) if values.ndim >= 2 else values
+
+
+def broadcast_weights(sample_weight, values):
+    """`sample_weight` as a float array of `values`' shape (per-sample weights spread over extra axes)."""
+    sw = backend.to_device(raw(sample_weight), backend.device_of(values), "float64")
+    if sw.ndim == values.ndim + 1 and sw.shape[-1] == 1:
+        sw = sw.reshape(sw.shape[:-1])
+    while sw.ndim < values.ndim:
+        sw = sw.reshape(sw.shape + (1,))
+    try:
+        ok = np.broadcast_shapes(sw.shape, values.shape) == values.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"sample_weight of shape {tuple(raw(sample_weight).shape)} cannot be applied to "
+                         f"values of shape {values.shape}; give one weight per sample")
+    return backend.get_array_module(sw).broadcast_to(sw, values.shape)
+
+
+def _snake(name):
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+class MetricVariable:
+    """A metric's state held on the host (Keras's `add_variable`): assign / assign_add / numpy."""
+
+    def __init__(self, shape=(), initializer="zeros", dtype="float64", name=None):
+        self.name = name
+        self._initial = (np.ones if initializer == "ones" else np.zeros)(shape, dtype=dtype or "float64")
+        self.value = self._initial.copy()
+
+    def assign(self, value):
+        """Sets the value."""
+        self.value = np.broadcast_to(backend.to_numpy(raw(value)), self._initial.shape).astype(self.value.dtype)
+
+    def assign_add(self, value):
+        """Adds to the value."""
+        self.assign(self.value + backend.to_numpy(raw(value)))
+
+    def assign_sub(self, value):
+        """Subtracts from the value."""
+        self.assign(self.value - backend.to_numpy(raw(value)))
+
+    def reset(self):
+        """Back to the initial value."""
+        self.value = self._initial.copy()
+
+    def numpy(self):
+        """The value as a numpy array."""
+        return self.value
+
+    def __float__(self):
+        return float(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.value if dtype is None else self.value.astype(dtype)
+
+
+class Metric:
+    """Base class of streaming metrics.
+
+    Subclasses implement `update_state(y_true, y_pred, sample_weight=None)`, `result()`
+    (a Python float) and `reset_state()`. Calling a metric runs `update_state` then
+    returns `result()` (Keras semantics; the seed's `Accuracy` differs, see there).
+    Custom metrics may keep state in `self.add_variable(...)`, reset automatically.
+
+    Args:
+        name: the metric's name (its key in training logs).
+        dtype: accepted for Keras compatibility (results are Python floats).
+    """
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or _snake(type(self).__name__)
+        self.dtype = dtype
+        self._variables = []
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """A host-side state variable, reset by `reset_state()`."""
+        var = MetricVariable(shape, initializer, dtype, name)
+        self.__dict__.setdefault("_variables", []).append(var)
+        return var
+
+    add_weight = add_variable
+
+    @property
+    def variables(self):
+        """The variables made with `add_variable`."""
+        return list(self.__dict__.get("_variables", []))
+
+    def update_state(self, *args, **kwargs):
+        """Accumulates statistics from one batch."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
+
+    def result(self):
+        """The metric's value over everything seen since the last reset."""
+        raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def reset_state(self):
+        """Forgets all accumulated statistics."""
+        for var in self.variables:
+            var.reset()
+
+    def reset_states(self):
+        """Keras 2 name of `reset_state`."""
+        self.reset_state()
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        """The constructor arguments, as a JSON-friendly dict."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        """Builds the metric from `get_config()`'s output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to `update_state(values, sample_weight=None)`.
+
+    Example:
+        >>> m = Mean()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> m.update_state([2], sample_weight=[4.0])
+        >>> m.result()      # (16 + 8) / (4 + 4)
+        3.0
+    """
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.reset_state()
+
+    def reset_state(self):
+        """Sets total and count to zero."""
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        """Adds sum(values * weights) to the total and sum(weights) (or the size) to the count."""
+        v = raw(values)
+        xp = backend.get_array_module(v)
+        if sample_weight is None:
+            self.total += float(v.sum(dtype="float64"))
+            self.count += v.size
+            return
+        w = broadcast_weights(sample_weight, v)
+        both = backend.to_numpy(xp.stack([(v * w).sum(dtype="float64"), w.sum(dtype="float64")]))
+        self.total += float(both[0])
+        self.count += float(both[1])
+
+    def result(self):
+        """total / count (0.0 before any update)."""
+        return self.total / self.count if self.count else 0.0
+
+
+class Sum(Metric):
+    """The (weighted) sum of the values given to `update_state(values, sample_weight=None)`."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.reset_state()
+
+    def reset_state(self):
+        """Sets the total to zero."""
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        """Adds sum(values * weights)."""
+        v = raw(values)
+        if sample_weight is not None:
+            v = v * broadcast_weights(sample_weight, v)
+        self.total += float(v.sum(dtype="float64"))
+
+    def result(self):
+        """The total."""
+        return self.total
+
+
+class MeanMetricWrapper(Mean):
+    """Streams the mean of a per-sample function `fn(y_true, y_pred, **kwargs)`.
+
+    Built-in metric functions take raw arrays; a user function given to `metrics.get`
+    is wrapped to receive Tensors (under `no_grad`).
+
+    Args:
+        fn: the per-sample function.
+        name: defaults to `fn.__name__`.
+        **kwargs: passed to `fn` on every update (and saved in the config).
+    """
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds this batch's per-sample values."""
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(values, sample_weight)
+
+    def get_config(self):
+        """Name, dtype and the function's keyword arguments (and its name for this class)."""
+        config = {**super().get_config(), **self._fn_kwargs}
+        if type(self) is MeanMetricWrapper:
+            config["fn"] = getattr(self._fn, "__name__", repr(self._fn))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the metric; a wrapper's 'fn' must be a function object by now."""
+        config = dict(config)
+        if cls is MeanMetricWrapper:
+            fn = config.pop("fn")
+            if isinstance(fn, str):
+                raise ValueError(f"Unknown metric function {fn!r} in config; pass it through "
+                                 "custom_objects={name: function} to deserialize()")
+            return cls(fn, **config)
+        return cls(**config)
+
+
+def tensor_function(fn):
+    """Wraps a user function `fn(y_true, y_pred)` so it gets Tensors and no graph is built."""
+    def wrapped(y_true, y_pred, **kwargs):
+        p = y_pred if isinstance(y_pred, Tensor) else Tensor(raw(y_pred))
+        t = Tensor._wrap(backend.to_device(raw(y_true), p.device), False, None)
+        with no_grad():
+            return raw(fn(t, p, **kwargs))
+    wrapped.__name__ = getattr(fn, "__name__", "metric")
+    wrapped.wrapped_function = fn
+    return wrapped
