@@ -419,3 +419,24 @@ def test_loss_subclass():
     assert Scaled().name == "scaled"
     assert Scaled()(REG_TRUE, REG_PRED, sample_weight=SW).item() == pytest.approx(
         10 * (((REG_PRED - REG_TRUE) ** 2).mean(-1) * SW).sum() / N, rel=1e-6)
+
+
+# --- device-agnostic: the CuPy-like 'fake' test device refuses any numpy call on its data ---
+@pytest.mark.parametrize("name,loss,y_true,y_pred", KERAS_CASES, ids=[c[0] for c in KERAS_CASES])
+def test_keras_losses_on_the_fake_device(name, loss, y_true, y_pred):
+    expected = loss(y_true, Tensor(y_pred, dtype="float64")).numpy()
+    pred = Tensor(y_pred, dtype="float64", device="fake")
+    weighted = name in {c[0] for c in WEIGHTED_CASES}
+    out = loss(y_true, pred, sample_weight=np.ones(N) if weighted else None)
+    assert out.device == "fake"
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    check_grad(lambda p: loss(Tensor(y_true, device="fake"), p), pred)
+
+
+@pytest.mark.parametrize("name,loss,prediction,target", SEED_CASES, ids=[c[0] for c in SEED_CASES])
+def test_seed_losses_on_the_fake_device(name, loss, prediction, target):
+    pred = Tensor(prediction, dtype="float64", device="fake")
+    out = loss(pred, target, sample_weight=SW)
+    assert out.device == "fake"
+    assert out.item() == pytest.approx(loss(Tensor(prediction, dtype="float64"), target, sample_weight=SW).item())
+    check_grad(lambda p: loss(p, target), pred)

@@ -361,3 +361,36 @@ def test_custom_metric_with_variables():
     assert m([0], [3.0]) == 3.0
     m.reset_state()
     assert m.result() == 0.0 and len(m.variables) == 1
+
+
+# --- device-agnostic: the CuPy-like 'fake' test device refuses any numpy call on its data ---
+@pytest.mark.parametrize("make,y_true,y_pred", [
+    (M.Accuracy, [1, 0, 2], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
+    (M.BinaryAccuracy, [[1], [0], [1]], [[0.7], [0.6], [0.2]]),
+    (M.CategoricalAccuracy, np.eye(3)[[1, 0, 0]], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
+    (M.SparseCategoricalAccuracy, [1, 0, 0], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
+    (lambda: M.SparseTopKCategoricalAccuracy(k=2), [2, 0, 0], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
+    (lambda: M.TopKCategoricalAccuracy(k=2), np.eye(3)[[2, 0, 0]], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
+    (lambda: M.Precision(thresholds=[0.3, 0.5]), [1, 0, 1], [0.7, 0.6, 0.2]),
+    (lambda: M.Recall(top_k=1), [[1, 0], [0, 1], [1, 1]], [[0.7, 0.6], [0.2, 0.4], [0.3, 0.9]]),
+    (M.AUC, [1, 0, 1, 0], [0.7, 0.6, 0.2, 0.1]),
+    (lambda: M.AUC(curve="PR", from_logits=True), [1, 0, 1, 0], [0.7, 0.6, -0.2, -0.1]),
+    (M.MeanSquaredError, [[1.0], [2.0], [0.0]], [[1.5], [2.0], [1.0]]),
+    (M.RootMeanSquaredError, [1.0, 2.0, 0.0], [[1.5], [2.0], [1.0]]),
+    (M.MeanAbsolutePercentageError, [[1.0], [2.0], [4.0]], [[1.5], [2.0], [1.0]]),
+    (M.CosineSimilarity, [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[2.0, 0.0], [1.0, 0.0], [1.0, 0.5]]),
+    (lambda: M.SparseCategoricalCrossentropy(from_logits=True), [1, 0, 2], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
+    (M.InferredAccuracy, [[1], [0], [1]], [[0.7], [0.6], [0.2]]),
+])
+def test_metrics_on_the_fake_device(make, y_true, y_pred):
+    weights = [1.0, 2.0, 0.5, 1.0][:len(y_true)]
+    host, device = make(), make()
+    host.update_state(y_true, np.asarray(y_pred), sample_weight=weights)
+    device.update_state(y_true, Tensor(y_pred, dtype="float64", device="fake"), sample_weight=weights)
+    np.testing.assert_allclose(device.result(), host.result(), rtol=1e-12)
+
+
+def test_seed_accuracy_on_the_fake_device():
+    pred = Tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]], device="fake")
+    assert M.Accuracy()(pred, [1, 0, 0]) == pytest.approx(2 / 3)
+    assert M.Accuracy()(pred, Tensor(np.eye(2)[[1, 0, 0]], device="fake")) == pytest.approx(2 / 3)

@@ -4,11 +4,14 @@ They reuse `kerasish.losses.functional` under `no_grad` (no graph is built).
 """
 from kerasish._config import no_grad
 from kerasish.losses import functional as LF
-from kerasish.metrics.base import MeanMetricWrapper
+from kerasish.metrics.base import MeanMetricWrapper, raw
+from kerasish.tensor import Tensor
 
 
 def _from_loss(loss_fn):
     def values(y_true, y_pred, **kwargs):
+        if not isinstance(y_pred, Tensor):
+            y_pred = Tensor._wrap(raw(y_pred), False, None)  # keep the array's dtype and device
         with no_grad():
             return loss_fn(y_true, y_pred, **kwargs).data
     values.__name__ = loss_fn.__name__
