@@ -27,9 +27,15 @@ def linear(x):
     return x
 
 
-def relu(x):
-    """max(x, 0)."""
-    return ops.relu(x)
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0); Keras's options give `negative_slope * (x - threshold)` below `threshold`
+    and cap the output at `max_value`."""
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return ops.relu(x)
+    x = _t(x)
+    below = (x - threshold) * negative_slope if negative_slope else x * 0.0
+    out = ops.where(x.data >= threshold, x, below)
+    return out if max_value is None else ops.minimum(out, float(max_value))
 
 
 def sigmoid(x):
@@ -232,16 +238,7 @@ class ReLU(Activation):
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
 
     def forward(self, x):
-        if self.max_value is None and self.negative_slope == 0 and self.threshold == 0:
-            return ops.relu(x)
-        shifted = x - self.threshold if self.threshold else x
-        if self.negative_slope:
-            out = ops.where(x.data >= self.threshold, x, shifted * self.negative_slope)
-        else:
-            out = ops.where(x.data >= self.threshold, x, x * 0.0)
-        if self.max_value is not None:
-            out = ops.minimum(out, float(self.max_value))
-        return out
+        return relu(x, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self):
         config = super().get_config()

@@ -210,3 +210,10 @@ def test_activation_layer_casts_inputs_to_its_dtype():
     assert out.dtype == np.float64
     out = ReLU()([[-1.0, 2.0]])
     assert out.dtype == np.float32 and out.numpy().tolist() == [[0.0, 2.0]]
+
+
+def test_relu_function_keras_options():
+    x = Tensor([-2.0, 0.2, 1.0, 8.0], dtype="float64")
+    np.testing.assert_allclose(activations.relu(x, negative_slope=0.1, max_value=6, threshold=0.5).numpy(),
+                               [-0.25, -0.03, 1.0, 6.0])
+    check_grad(lambda t: activations.relu(t, negative_slope=0.1, max_value=6.0), np.array([-2.0, 1.0, 8.0]))

@@ -8,11 +8,12 @@ from kerasish.layers.base import InputSpec, Layer
 from kerasish.ops.dropout import dropout
 
 
-def _no_constraint(layer_name, **constraints):
-    for key, value in constraints.items():
+def _no_constraint(layer_name, **options):
+    for key, value in options.items():
         if value is not None:
-            raise ValueError(f"{layer_name}: {key} is not supported by kerasish (got {value!r}); "
-                             "clip or project the weights after optimizer.step() instead")
+            hint = ("; clip or project the weights after optimizer.step() instead"
+                    if key.endswith("constraint") else "")
+            raise ValueError(f"{layer_name}: {key} is not supported by kerasish (got {value!r}){hint}")
 
 
 def _positive_int(value, what, layer):

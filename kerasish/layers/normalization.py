@@ -2,7 +2,7 @@
 import numbers
 
 from kerasish import initializers, regularizers
-from kerasish.layers.base import InputSpec, Layer
+from kerasish.layers.base import LAYER_REGISTRY, InputSpec, Layer
 from kerasish.ops.normalization import AffineNormalize, Normalize
 
 
@@ -72,6 +72,9 @@ class _Normalization(Layer):
                       gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
                       beta_constraint=None, gamma_constraint=None)
         return config
+
+
+LAYER_REGISTRY.pop("_Normalization", None)  # a shared base, not a layer to rebuild from configs
 
 
 class BatchNormalization(_Normalization):
@@ -177,6 +180,11 @@ class LayerNormalization(_Normalization):
         ndim, _ = self._build_params(input_shape)
         self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in self._param_axes})
         self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config["rms_scaling"] = False
+        return config
 
     def forward(self, x):
         """Normalized x."""

@@ -163,3 +163,22 @@ def test_ln_weights_config_and_half_precision():
     out = half(x)
     assert out.dtype == np.float16
     np.testing.assert_allclose(out.numpy().astype(np.float64).std(-1), 1.0, rtol=1e-2)
+
+
+def test_mixed_precision_updates_master_statistics():
+    from kerasish.mixed_precision import set_global_policy
+    set_global_policy("mixed_float16")
+    try:
+        bn = BatchNormalization(momentum=0.5)
+        ln = LayerNormalization()
+        x = Tensor(R.standard_normal((16, 3)) + 2.0)
+        out = bn(x)
+        assert out.dtype == np.float16 and bn.moving_mean.dtype == np.float32
+        np.testing.assert_allclose(bn.moving_mean.numpy(), 0.5 * x.numpy().mean(0), rtol=1e-3)
+        out.astype("float32").sum().backward()
+        assert bn.gamma.grad.dtype == np.float32
+        assert ln(x).dtype == np.float16
+    finally:
+        set_global_policy(None)
+    fake = LayerNormalization(device="fake")
+    assert fake(Tensor(np.ones((2, 3)), device="fake")).device == "fake"
