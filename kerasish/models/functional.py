@@ -13,7 +13,7 @@ import numpy as np
 from kerasish._config import no_grad
 from kerasish.layers.input import (InputLayer, KerasTensor, Node, add_node, flatten,
                                    map_structure)
-from kerasish.models.model import Model, _unpack
+from kerasish.models.model import Model, _unpack, infer_device
 from kerasish.tensor import Tensor
 
 _TENSOR_KEY = "__keras_tensor__"
@@ -207,6 +207,8 @@ class Functional(Model):
                                  "two different layers. Pass name= to one of them.")
             self._layers[layer.name] = layer
         self.built = True
+        if kwargs.get("device") is None:
+            self.device = infer_device(self)
         if not trainable:
             self.trainable = False
 

@@ -101,6 +101,7 @@ class Model(Trainer, Layer):
         dummy = dummy_from_spec(spec_from_shape(input_shape))
         with no_grad():
             self(dummy, training=False)
+        object.__setattr__(self, "_build_input_shape", input_shape)
         self.built = True
 
     build._lazy_model_build = True
@@ -266,6 +267,13 @@ class Model(Trainer, Layer):
 
 
 BaseModel = Model
+
+
+def infer_device(model):
+    """The device of the model's first weight (a container follows its layers), else its own."""
+    for _, weight, _ in model._named_weights():
+        return weight.device
+    return model.device
 
 
 def _jsonable(value):

@@ -1,7 +1,7 @@
 """Sequential: a plain stack of layers, each feeding the next."""
 from kerasish.layers.base import Layer
 from kerasish.layers.input import InputLayer, KerasTensor, flatten
-from kerasish.models.model import Model, NoSymbolicTensorsError
+from kerasish.models.model import Model, NoSymbolicTensorsError, infer_device
 
 
 class Sequential(Model):
@@ -39,14 +39,10 @@ class Sequential(Model):
             raise TypeError(f"Sequential expects a list of layers, got {type(layers).__name__}")
         for layer in layers:
             self.add(layer)
-        if device is None and self._layers:
-            self.device = next(iter(self._layers.values())).device
+        if device is None:
+            self.device = infer_device(self)
 
     # --- the stack ------------------------------------------------------------------------------
-    @property
-    def layers(self):
-        """The layers in order (the input layer is not listed, as in Keras 3)."""
-        return list(self._layers.values())
 
     def add(self, layer):
         """Appends a layer (or, first of all, an `Input(shape=...)`).
@@ -149,6 +145,7 @@ class Sequential(Model):
             if not shape:
                 raise ValueError("Sequential.build needs an input shape with a batch axis, e.g. (None, 784)")
             object.__setattr__(self, "_input_layer", InputLayer(batch_shape=(None,) + shape[1:]))
+            object.__setattr__(self, "_build_input_shape", (None,) + shape[1:])
         if not self._ensure_graph():
             if not self._layers:
                 raise ValueError(f"Sequential model '{self.name}' cannot be built: it has no layers")

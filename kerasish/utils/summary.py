@@ -19,7 +19,8 @@ def format_shape(struct):
     if hasattr(struct, "shape") and not isinstance(struct, tuple):
         struct = struct.shape
     if isinstance(struct, tuple) and all(d is None or isinstance(d, int) for d in struct):
-        return "(" + ", ".join("None" if d is None else str(d) for d in struct) + ("," if len(struct) == 1 else "") + ")"
+        dims = ", ".join("None" if d is None else str(d) for d in struct)
+        return f"({dims},)" if len(struct) == 1 else f"({dims})"
     if isinstance(struct, dict):
         return "{" + ", ".join(f"{k!r}: {format_shape(v)}" for k, v in struct.items()) + "}"
     if isinstance(struct, (list, tuple)):
@@ -54,7 +55,7 @@ def _rows_functional(model):
 def _rows_sequential(model):
     has_graph = model._ensure_graph()
     return [(layer, _symbolic_shapes(model._chain[i]) if has_graph else None, None)
-            for i, layer in enumerate(model.layers)]
+            for i, layer in enumerate(model._layers.values())]
 
 
 def _traced_shapes(model):
