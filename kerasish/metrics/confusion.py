@@ -72,7 +72,10 @@ class _ThresholdCounts(Metric):
 
     def get_config(self):
         """Thresholds, top_k, class_id, name and dtype."""
-        return {"thresholds": self.init_thresholds, "top_k": self.top_k, "class_id": self.class_id,
+        thresholds = self.init_thresholds
+        if thresholds is not None and np.ndim(thresholds):
+            thresholds = np.asarray(thresholds, dtype="float64").tolist()
+        return {"thresholds": thresholds, "top_k": self.top_k, "class_id": self.class_id,
                 **super().get_config()}
 
 

@@ -47,17 +47,14 @@ class ClippedBinaryCrossentropy(Function):
         pc = xp.clip(p, self.epsilon, 1.0 - self.epsilon)
         self.pc, self.z = pc, z
         self.inside = pc == p
-        self.log_p, self.log_q = xp.log(pc), xp.log1p(-pc)
-        return -(z * self.log_p + (1 - z) * self.log_q)
+        return -(z * xp.log(pc) + (1 - z) * xp.log1p(-pc))
 
     def backward(self, g):
+        xp = get_array_module(g)
         need_p, need_z = self.needs_input_grad
-        gp = gz = None
-        if need_p:
-            pc = self.pc
-            gp = g * self.inside * (pc - self.z) / (pc * (1 - pc))
-        if need_z:
-            gz = g * (self.log_q - self.log_p)
+        pc = self.pc
+        gp = g * self.inside * (pc - self.z) / (pc * (1 - pc)) if need_p else None
+        gz = g * (xp.log1p(-pc) - xp.log(pc)) if need_z else None
         return gp, gz
 
 
@@ -85,13 +82,13 @@ class ProbabilityCrossentropy(Function):
             return -xp.log(c)
         self.index = None
         q = probs / self.total
-        c = xp.clip(q, eps, 1.0 - eps)
-        self.q, self.c, self.target = q, c, target
-        return -(target * xp.log(c)).sum(axis=-1)
+        self.q, self.target = q, target
+        return -(target * xp.log(xp.clip(q, eps, 1.0 - eps))).sum(axis=-1)
 
     def backward(self, g):
         xp = get_array_module(g)
-        q, c, total = self.q, self.c, self.total
+        q, total = self.q, self.total
+        c = self.c if self.index is not None else xp.clip(q, self.epsilon, 1.0 - self.epsilon)
         # u = dL/dq (zero where clipped); dL/dp_k = (u_k - sum_j u_j q_j) / total
         if self.index is not None:
             v = (c == q) * (-g / c) / total[..., 0]
