@@ -182,6 +182,17 @@ def set_seed(seed):
     random.seed(seed)
 
 
+def new_rng(device="cpu", seed=None):
+    """A fresh generator on `device` (numpy Generator API) seeded with `seed`."""
+    device = parse_device(device)
+    xp = array_module_for(device)
+    if xp is np:
+        return np.random.default_rng(seed)
+    if device in _EXTRA_DEVICES:
+        return xp.random.default_rng(seed)
+    return _CupyGenerator(xp, seed)
+
+
 def rng(device="cpu"):
     """The seeded random generator of `device`, with numpy's Generator API on every device.
 
@@ -191,14 +202,7 @@ def rng(device="cpu"):
     device = parse_device(device)
     gen = _generators.get(device)
     if gen is None:
-        xp = array_module_for(device)
-        if xp is np:
-            gen = np.random.default_rng(_seed)
-        elif device in _EXTRA_DEVICES:
-            gen = xp.random.default_rng(_seed)
-        else:
-            gen = _CupyGenerator(xp, _seed)
-        _generators[device] = gen
+        gen = _generators[device] = new_rng(device, _seed)
     return gen
 
 

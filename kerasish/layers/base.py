@@ -92,7 +92,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("kerasish."):
+        if cls.__module__.startswith("kerasish.") and not cls.__name__.startswith("_"):
             LAYER_REGISTRY.setdefault(cls.__name__, cls)
 
     def __init__(self, name=None, trainable=True, dtype=None, device=None, input_shape=None,
@@ -104,6 +104,8 @@ class Layer:
         object.__setattr__(self, "_trainable_names", set())
         self.name = name or unique_name(_snake(type(self).__name__))
         from kerasish.mixed_precision.policy import Policy, global_policy
+        if isinstance(dtype, dict):  # Keras 3 configs: {'class_name': 'DTypePolicy', 'config': {'name': ..}}
+            dtype = dtype.get("config", {}).get("name", dtype.get("name"))
         policy = global_policy() if dtype is None else Policy(getattr(dtype, "name", dtype))
         self.dtype = policy.variable_dtype          # weights
         self.compute_dtype = policy.compute_dtype   # inputs, math and outputs
