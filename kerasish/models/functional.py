@@ -299,6 +299,12 @@ class Functional(Model):
         elif _is_float(spec.dtype) and value.dtype.kind in "fiub" and value.dtype.name != spec.dtype:
             value = value.astype(spec.dtype)
         shape = value.shape
+        # Keras's one-axis leniency: (N,) feeds Input(shape=(1,)) and (N, 1) feeds Input(shape=()).
+        if len(shape) == len(spec.shape) - 1 and spec.shape[-1] == 1:
+            value = value.expand_dims(-1)
+        elif len(shape) == len(spec.shape) + 1 and shape and shape[-1] == 1:
+            value = value.squeeze(-1)
+        shape = value.shape
         if len(shape) != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, shape)):
             raise ValueError(f"Input '{_tensor_name(spec)}' of model '{self.name}' expects shape {spec.shape} "
                              f"(None = any size), got {tuple(shape)}")

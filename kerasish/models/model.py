@@ -60,10 +60,15 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got positional or inputs/outputs arguments. "
-                            "For a functional model call Model(inputs, outputs) directly, or subclass "
-                            "kerasish.models.functional.Functional; a subclassed model calls "
-                            "super().__init__(name=...) and defines forward().")
+            if not _is_functional_call(args, kwargs):
+                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected positional argument; "
+                                "a subclassed model calls super().__init__(name=...) and defines forward(), "
+                                "a functional one super().__init__(inputs, outputs)")
+            # A subclass calling super().__init__(inputs, outputs) becomes functional (as in Keras).
+            from kerasish.models.functional import Functional
+            object.__setattr__(self, "__class__", _with_functional(type(self), Functional))
+            Functional.__init__(self, *args, **kwargs)
+            return
         super().__init__(**kwargs)
         object.__setattr__(self, "_seen_input_spec", None)
 
@@ -267,6 +272,19 @@ class Model(Trainer, Layer):
 
 
 BaseModel = Model
+
+
+_FUNCTIONAL_CLASSES = {}
+
+
+def _with_functional(cls, functional):
+    """`cls` with Functional mixed in after it (made once per class)."""
+    if issubclass(cls, functional):
+        return cls
+    if cls not in _FUNCTIONAL_CLASSES:
+        _FUNCTIONAL_CLASSES[cls] = type(cls.__name__, (cls, functional),
+                                        {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_CLASSES[cls]
 
 
 def infer_device(model):

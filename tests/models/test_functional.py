@@ -175,6 +175,15 @@ def test_wrong_input_shape_is_named():
         model([_rand(2, 4), _rand(2, 5)])
 
 
+def test_one_axis_rank_leniency_and_input_dtype_cast():
+    x = Input(shape=(1,))
+    model = Model(x, Dense(2)(x))
+    assert model(np.arange(4.0)).shape == (4, 2)
+    flat = Input(shape=())
+    assert Model(flat, flat)(np.ones((3, 1))).shape == (3,)
+    assert model(np.ones((2, 1), np.float64)).dtype == np.float32
+
+
 def test_feature_extractor_shares_layers():
     x = Input(shape=(4,))
     h = Dense(8, activation="relu", name="hidden")(x)

@@ -241,13 +241,29 @@ def test_from_config_with_a_bad_config_says_what_to_do():
         Net.from_config({"depth": 3})
 
 
-def test_init_with_inputs_on_a_subclass_is_a_clear_error():
-    class Sub(Model):
-        def __init__(self, a, b):
-            super().__init__(a, b)
+def test_subclass_calling_super_with_inputs_outputs_becomes_functional():
+    from kerasish.layers.input import Input
+    from kerasish.models.functional import Functional
 
-    with pytest.raises(TypeError, match="functional"):
-        Sub(1, 2)
+    class Head(Model):
+        def __init__(self, width):
+            inputs = Input(shape=(3,))
+            super().__init__(inputs, Affine(3, width)(inputs), name="head")
+            self.width = width
+
+    model = Head(4)
+    assert isinstance(model, Head) and isinstance(model, Functional) and type(model).__name__ == "Head"
+    assert model.name == "head" and model.width == 4 and model(np.ones((2, 3))).shape == (2, 4)
+    assert type(Head(2)) is type(model)
+
+    class Bad(Model):
+        def __init__(self):
+            super().__init__(5)
+
+    with pytest.raises(TypeError, match="positional"):
+        Bad()
+    with pytest.raises(TypeError, match="symbolic"):
+        Model(1, 2)
 
 
 def test_save_methods_delegate_to_kerasish_saving(monkeypatch):
