@@ -138,8 +138,8 @@ def translation_index(shape, height_range, width_range, generator, fill_mode="co
     dy = generator.uniform(*height_range, size=n)
     dx = generator.uniform(*width_range, size=n)
     xp = get_array_module(dy)
-    dy = xp.rint(dy * h).astype(xp.intp)
-    dx = xp.rint(dx * w).astype(xp.intp)
+    dy = xp.rint(dy * h).astype(np.intp)
+    dx = xp.rint(dx * w).astype(np.intp)
     rows = xp.arange(h)[None, :] - dy[:, None]  # output row r reads input row r - dy
     cols = xp.arange(w)[None, :] - dx[:, None]
     outside = None

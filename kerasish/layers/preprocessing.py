@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from kerasish import backend, ops
+from kerasish._config import is_grad_enabled
 from kerasish.data import preprocessing as _pp
 from kerasish.layers.base import InputSpec, Layer
 from kerasish.tensor import Tensor
@@ -36,18 +37,38 @@ def _serialize(value):
     return value.tolist() if isinstance(value, np.ndarray) else value
 
 
+def _per_sample(value, like):
+    """`value` broadcast to `(1, *like.shape[1:])` as a contiguous Tensor of `like`'s dtype.
+
+    NumPy broadcasts a small trailing axis (e.g. 3 channels) about 7x slower than it runs
+    an operand with one whole sample per row, so constants are expanded to a sample first.
+    """
+    shape = (1, *like.shape[1:])
+    if isinstance(value, Tensor):
+        if value.shape == shape:
+            return value
+        xp = backend.get_array_module(like.data)
+        return value * Tensor._wrap(xp.ones(shape, dtype=like.dtype), False, None)
+    if np.ndim(value) == len(shape) and np.shape(value)[0] != 1:
+        full = value  # one value per sample: nothing to expand
+    else:
+        full = np.ascontiguousarray(np.broadcast_to(value, shape))
+    return Tensor(backend.to_device(full, like.device, like.dtype), dtype=like.dtype, device=like.device)
+
+
 class _Constants:
-    """Caches numpy constants as Tensors per (device, dtype), so each call does not copy them again."""
+    """Caches numpy constants as per-sample Tensors (see `_per_sample`) by sample shape, device and dtype."""
 
     def __init__(self):
         self._cache = {}
 
     def get(self, key, value, like):
-        full_key = (key, like.device, like.dtype)
+        full_key = (key, like.shape[1:], like.device, like.dtype)
         t = self._cache.get(full_key)
         if t is None:
-            t = Tensor(backend.to_device(value, like.device, like.dtype), dtype=like.dtype, device=like.device)
-            self._cache[full_key] = t
+            if len(self._cache) > 16:  # inputs of many shapes: keep the cache small
+                self._cache.clear()
+            t = self._cache[full_key] = _per_sample(value, like)
         return t
 
 
@@ -200,10 +221,10 @@ class Normalization(Layer):
         """(x - mean) / max(sqrt(variance), 1e-7), or its inverse when `invert`."""
         if x.dtype.kind != "f":
             x = x.astype(self.compute_dtype)
-        if self.adapt_mean is not None:
-            mean = self.adapt_mean.astype(x.dtype).reshape(self._broadcast_shape)
+        if self.adapt_mean is not None:  # Tensor ops: the statistics may change between calls
+            mean = _per_sample(self.adapt_mean.astype(x.dtype).reshape(self._broadcast_shape), x)
             std = ops.maximum(ops.sqrt(self.adapt_variance.astype(x.dtype)), _EPSILON)
-            std = std.reshape(self._broadcast_shape)
+            std = _per_sample(std.reshape(self._broadcast_shape), x)
         else:
             mean = self._constants.get("mean", self._mean_const, x)
             std = self._constants.get("std", self._std_const, x)
@@ -345,6 +366,11 @@ def _check_data_format(data_format, layer):
     return "channels_last"
 
 
+def _tracks_grad(x):
+    """Whether an op on `x` records a graph; otherwise the layers work on raw arrays (faster)."""
+    return x.requires_grad and is_grad_enabled()
+
+
 class _OnDevice:
     """Draws from a host numpy Generator, moved to `device` (the few values a batch needs)."""
 
@@ -394,8 +420,13 @@ class _RandomImageLayer(Layer):
         return out.reshape(*out.shape[1:]) if single else out
 
     def _gather(self, x, index):
+        """Pixels `index` (see `kerasish.data.preprocessing.flat_index`) of the batch `x`."""
         n, h, w, c = x.shape
-        return x.reshape(n * h * w, c)[index]
+        pixels = x.reshape(n * h * w, c)
+        if _tracks_grad(x):
+            return pixels[index]  # the differentiable getitem op
+        xp = backend.get_array_module(x.data)  # take() gathers rows ~4x faster than fancy indexing
+        return Tensor._wrap(xp.take(pixels.data, index, axis=0), False, None)
 
     def _inference(self, x):
         return x
@@ -420,9 +451,11 @@ class RandomFlip(_RandomImageLayer):
             (`kerasish.utils.set_random_seed`).
 
     Example:
-        >>> flip = RandomFlip('horizontal', seed=0)
-        >>> flip(images).shape == images.shape    # training mode: some images mirrored
-        True
+
+    ```python
+    augment = Sequential([RandomFlip('horizontal'), RandomTranslation(0.1, 0.1), RandomCrop(28, 28)])
+    model = Sequential([Input(shape=(32, 32, 3)), augment, Rescaling(1 / 255), Conv2D(32, 3), ...])
+    ```
     """
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
@@ -474,6 +507,9 @@ class RandomTranslation(_RandomImageLayer):
                                                self._generator(x.device), self.fill_mode)
         out = self._gather(x, index)
         if outside is None:
+            return out
+        if not _tracks_grad(x):
+            out.data[outside] = self.fill_value  # `out` is a fresh gather: fill it in place
             return out
         xp = backend.get_array_module(x.data)
         fill = Tensor._wrap(xp.asarray(self.fill_value, dtype=x.dtype), False, None)

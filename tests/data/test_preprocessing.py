@@ -118,3 +118,13 @@ def test_preprocessing_in_dataset_map(images):
         lambda x, y: (random_flip(rescale(x, 1 / 255), rng=rng), y))
     xb, yb = next(iter(ds))
     assert xb.dtype == np.float32 and xb.shape == (8, 6, 5, 2) and xb.max() <= 1
+
+
+@pytest.mark.parametrize("fill_mode, row", [("constant", [7, 7, 1, 2]), ("nearest", [1, 1, 1, 2]),
+                                            ("reflect", [2, 1, 1, 2]), ("wrap", [3, 4, 1, 2])])
+def test_random_translation_fill_modes(fill_mode, row):
+    image = np.array([1, 2, 3, 4], np.int16).reshape(1, 4, 1)  # one row; shifted 2 pixels right
+    out = random_translation(image, 0.0, (0.5, 0.5), fill_value=7, rng=0, fill_mode=fill_mode)
+    assert out.dtype == np.int16 and out.ravel().tolist() == row
+    with pytest.raises(ValueError, match=r"fill_mode must be one of \('constant', 'nearest', 'reflect', 'wrap'\)"):
+        random_translation(image, 0.1, 0.1, fill_mode="mirror")

@@ -344,12 +344,21 @@ def test_layers_run_on_device_arrays(images, make):
     """The 'fake' device refuses any numpy call on its data, as CuPy does."""
     x = Tensor(images, device="fake", requires_grad=True)
     layer = make()
-    out = layer(x)
+    out = layer(x)  # the differentiable path
     assert isinstance(out.data, FakeArray)
     out.sum().backward()
     assert isinstance(x.grad, FakeArray)
+    plain = layer(Tensor(images, device="fake"))  # the no-gradient path (raw-array gathers)
+    assert isinstance(plain.data, FakeArray) and plain.shape == out.shape
     layer.eval()
     assert isinstance(layer(x).data, FakeArray)
+
+
+def test_seeded_layers_draw_the_same_on_every_device(images):
+    for make in (lambda d: RandomFlip(seed=4, device=d), lambda d: RandomTranslation(0.5, 0.5, seed=4, device=d),
+                 lambda d: RandomCrop(2, 2, seed=4, device=d)):
+        np.testing.assert_array_equal(make("fake")(Tensor(images, device="fake")).numpy(),
+                                      make("cpu")(images).numpy())
 
 
 def test_adapt_on_device_tensor(data):
