@@ -440,3 +440,12 @@ def test_seed_losses_on_the_fake_device(name, loss, prediction, target):
     assert out.device == "fake"
     assert out.item() == pytest.approx(loss(Tensor(prediction, dtype="float64"), target, sample_weight=SW).item())
     check_grad(lambda p: loss(p, target), pred)
+
+
+def test_deserialize_keras_config_with_unsupported_keys_warns():
+    config = {"class_name": "CategoricalCrossentropy",
+              "config": {"name": "categorical_crossentropy", "reduction": "sum_over_batch_size",
+                         "from_logits": True, "label_smoothing": 0.0, "axis": -1, "fn": "categorical_crossentropy"}}
+    with pytest.warns(UserWarning, match="fn"):
+        loss = L.deserialize(config)
+    assert isinstance(loss, L.CategoricalCrossentropy) and loss.from_logits

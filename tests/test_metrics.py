@@ -394,3 +394,13 @@ def test_seed_accuracy_on_the_fake_device():
     pred = Tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]], device="fake")
     assert M.Accuracy()(pred, [1, 0, 0]) == pytest.approx(2 / 3)
     assert M.Accuracy()(pred, Tensor(np.eye(2)[[1, 0, 0]], device="fake")) == pytest.approx(2 / 3)
+
+
+def test_deserialize_keras_config_with_unsupported_keys_warns():
+    config = {"class_name": "AUC", "config": {"name": "auc", "dtype": "float32", "num_thresholds": 10,
+                                              "curve": "ROC", "summation_method": "interpolation",
+                                              "multi_label": False, "label_weights": None, "num_labels": None,
+                                              "from_logits": False, "thresholds": None, "mystery": 1}}
+    with pytest.warns(UserWarning, match="mystery"):
+        auc = M.deserialize(config)
+    assert auc.num_thresholds == 10

@@ -7,7 +7,7 @@ Argument order (DESIGN §10):
 `is_seed_loss(loss)` tells which order a loss object takes.
 """
 from kerasish.losses import functional
-from kerasish.losses.base import REDUCTIONS, Loss, LossFunctionWrapper, reduce_weighted_values
+from kerasish.losses.base import REDUCTIONS, Loss, LossFunctionWrapper, filter_config, reduce_weighted_values
 from kerasish.losses.classes import (CLASSES, BY_FUNCTION, BinaryCrossentropy, CategoricalCrossentropy,
                                      CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh,
                                      MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
@@ -102,6 +102,8 @@ def deserialize(config, custom_objects=None):
                          "(pass custom_objects={name: class} for your own)")
     if cls is LossFunctionWrapper and isinstance(kwargs.get("fn"), str) and kwargs["fn"] in custom_objects:
         kwargs["fn"] = custom_objects[kwargs["fn"]]
+    if name not in custom_objects and cls is not LossFunctionWrapper:
+        kwargs = filter_config(cls, kwargs, "loss")
     return cls.from_config(kwargs)
 
 

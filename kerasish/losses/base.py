@@ -4,7 +4,9 @@ Argument order (DESIGN §10): Keras-style losses are called `loss(y_true, y_pred
 the seed's losses (`kerasish.losses.seed`) are called `loss_fn(prediction, target)`.
 Each class says which through its `argument_order` attribute.
 """
+import inspect
 import re
+import warnings
 
 import numpy as np
 
@@ -135,6 +137,18 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     if mask is not None:
         return total / xp.maximum(mask.sum(), 1).astype(values.dtype)
     return total / max(values.size, 1)
+
+
+def filter_config(cls, config, what):
+    """Drops (with a warning) config keys that `cls.__init__` does not take, e.g. from Keras files."""
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return config
+    unknown = sorted(set(config) - set(params))
+    if unknown:
+        warnings.warn(f"{what} {cls.__name__}: ignoring config keys {unknown} that kerasish does not support",
+                      stacklevel=3)
+    return {k: v for k, v in config.items() if k in params}
 
 
 def _snake(name):

@@ -10,6 +10,7 @@ from kerasish.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccu
                                        TopKCategoricalAccuracy, accuracy, binary_accuracy, categorical_accuracy,
                                        sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
                                        top_k_categorical_accuracy)
+from kerasish.losses.base import filter_config
 from kerasish.metrics.base import Mean, MeanMetricWrapper, Metric, MetricVariable, Sum, tensor_function
 from kerasish.metrics.confusion import AUC, Precision, Recall
 from kerasish.metrics.probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge,
@@ -154,6 +155,8 @@ def deserialize(config, custom_objects=None):
                          "(pass custom_objects={name: class} for your own)")
     if cls is MeanMetricWrapper and isinstance(kwargs.get("fn"), str) and kwargs["fn"] in custom_objects:
         kwargs["fn"] = tensor_function(custom_objects[kwargs["fn"]])
+    if name not in custom_objects and cls is not MeanMetricWrapper:
+        kwargs = filter_config(cls, kwargs, "metric")
     return cls.from_config(kwargs)
 
 
