@@ -58,17 +58,30 @@ def _serialize_fn_or_obj(value, what):
                      "or objects with get_config()")
 
 
+def _compile_args(model):
+    """The loss / metrics / loss_weights / weighted_metrics given to compile()."""
+    explicit = getattr(model, "_compile_config", None)
+    if explicit is not None:
+        return dict(explicit)
+    args = {}
+    loss = getattr(model, "_compile_loss", None)
+    if loss is not None:
+        args["loss"], args["loss_weights"] = loss.spec, loss.loss_weights
+    metrics = getattr(model, "_compile_metrics", None)
+    if metrics is not None:
+        args["metrics"] = metrics.spec or None
+        args["weighted_metrics"] = metrics.weighted_spec or None
+    return args
+
+
 def _training_config(model):
     """Keras's training_config for a compiled model, or None."""
     optimizer = getattr(model, "optimizer", None)
-    compiled = getattr(model, "_compile_config", None)
-    if optimizer is None and compiled is None:
+    if optimizer is None or not getattr(model, "_compiled", True):
         return None
     from kerasish import optimizers
-    config = {}
-    if optimizer is not None:
-        config["optimizer_config"] = optimizers.serialize(optimizer)
-    for key, value in dict(compiled or {}).items():
+    config = {"optimizer_config": optimizers.serialize(optimizer)}
+    for key, value in _compile_args(model).items():
         if key != "optimizer":
             config[key] = _serialize_fn_or_obj(value, key)
     return config
@@ -178,21 +191,37 @@ def _load_open(f, path, custom_objects, compile):
     return model
 
 
-def _resolve(value, custom_objects):
-    """Names of registered/custom functions back to the objects; other values unchanged."""
+def _known_objects(custom_objects):
+    """custom_objects + active scopes + registered names (bare and 'package>name')."""
+    table = {}
+    for key, obj in serialization._USER_REGISTRY.items():
+        table[key] = obj
+        table.setdefault(key.split(">", 1)[1], obj)
+    for scope in serialization._scopes():
+        table.update(scope)
+    table.update(custom_objects or {})
+    return table
+
+
+def _is_config(value):
+    return isinstance(value, dict) and "class_name" in value and "config" in value
+
+
+def _resolve(value, kind, table):
+    """Saved loss/metric specs back to what compile() takes (names stay names)."""
+    from kerasish import losses, metrics
     if isinstance(value, list):
-        return [_resolve(v, custom_objects) for v in value]
-    if isinstance(value, dict) and "class_name" in value and "config" in value:
-        cls = serialization.get_registered_object(value.get("registered_name") or value["class_name"],
-                                                  custom_objects)
-        if cls is not None and hasattr(cls, "from_config"):
-            return cls.from_config(value["config"])
-        return value
+        return [_resolve(v, kind, table) for v in value]
+    if _is_config(value):
+        name = value.get("registered_name") or value["class_name"]
+        if name in table and name != value["class_name"]:
+            table = dict(table, **{value["class_name"]: table[name]})
+        module = losses if kind == "loss" else metrics
+        return module.deserialize({"class_name": value["class_name"], "config": value["config"]}, table)
     if isinstance(value, dict):
-        return {k: _resolve(v, custom_objects) for k, v in value.items()}
-    if isinstance(value, str):
-        found = serialization.get_registered_object(value, custom_objects)
-        return found if found is not None else value
+        return {k: _resolve(v, kind, table) for k, v in value.items()}
+    if isinstance(value, str) and value in table:
+        return table[value]
     return value
 
 
@@ -201,11 +230,14 @@ def _compile(model, training, custom_objects, from_keras):
         args = keras_config.compile_args(training, custom_objects)
     else:
         from kerasish import optimizers
-        args = {k: v for k, v in training.items() if k != "optimizer_config"}
+        args = {k: v for k, v in training.items() if k != "optimizer_config" and v is not None}
         if training.get("optimizer_config") is not None:
             args["optimizer"] = optimizers.deserialize(training["optimizer_config"], custom_objects)
-    args = {k: (v if k == "optimizer" else _resolve(v, custom_objects)) for k, v in args.items()}
+    table = _known_objects(custom_objects)
     try:
+        for key in ("loss", "metrics", "weighted_metrics"):
+            if args.get(key) is not None:
+                args[key] = _resolve(args[key], "loss" if key == "loss" else "metric", table)
         model.compile(**args)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Could not compile the loaded model with its saved settings {sorted(args)}: "

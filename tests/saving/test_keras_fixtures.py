@@ -80,3 +80,17 @@ def test_keras_file_into_unbuilt_model():
     x, y = np.load(FIXTURES / "mlp_x.npy"), np.load(FIXTURES / "mlp_y.npy")
     load_weights(model, FIXTURES / "mlp_full.h5")
     np.testing.assert_allclose(predict(model, x), y, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_keras_full_model_continues_training_like_keras(kind):
+    """Compile settings and Adam's state come from the Keras file: one more step matches Keras's."""
+    model = load_model(FIXTURES / f"{kind}_full.h5")
+    assert type(model.optimizer).__name__ == "Adam" and model.optimizer.iterations == 8
+    step = np.load(FIXTURES / f"{kind}_step.npz")
+    model.train_on_batch(step["x"], step["y"])
+    ours = [w for layer in model.layers for w in layer.get_weights()]
+    theirs = [step[f"w{i}"] for i in range(len(ours))]
+    assert len(step.files) == len(ours) + 2
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
