@@ -304,14 +304,9 @@ def _check_metric_identifier(item):
 
 
 def _make_metric(item, loss_fn, y_true, y_pred):
-    """A fresh metric object for one output ('accuracy' picks binary/categorical/sparse)."""
+    """A metric object for one output ('accuracy' / 'acc' pick binary / categorical / sparse by the loss)."""
     from kerasish import metrics
-    if isinstance(item, str) and item.lower() in ("accuracy", "acc"):
-        return metrics.resolve_accuracy(loss_fn, y_true=y_true, y_pred=y_pred, name=item)
-    metric = metrics.get(item)
-    if isinstance(metric, type):
-        metric = metric()
-    return metric
+    return metrics.get(item, loss=loss_fn)
 
 
 # --- the mixin --------------------------------------------------------------------------------------
@@ -701,8 +696,11 @@ class Trainer:
         """Wrong number of input arrays for a functional model raises before any work."""
         if x is None or not is_array_structure(x):
             return
+        from kerasish.models.functional import Functional
+        if not isinstance(self, Functional):  # (a Sequential's `inputs` would trace a graph)
+            return
         try:
-            inputs = getattr(self, "inputs", None)
+            inputs = self.inputs
         except (AttributeError, ValueError):
             inputs = None
         if not inputs or not isinstance(inputs, (list, tuple)):
