@@ -14,6 +14,10 @@ _TENSOR_KEY = "__keras_tensor__"
 _HARMLESS = {"groups": 1, "renorm_momentum": 0.99, "ema_momentum": 0.99, "synchronized": False,
              "optional": False, "sparse": False, "ragged": False, "use_ema": False,
              "reduction": "sum_over_batch_size", "amsgrad": False}
+# Keras options about how Keras runs, not what it computes: dropped whatever their value.
+_IGNORED = {"jit_compile", "is_legacy_optimizer"}
+# Keras 2 keys kerasish's classes spell as Keras 3 does.
+_RENAMED = {"InputLayer": {"batch_input_shape": "batch_shape"}}
 _KERAS_ONLY_NAMES = {"module", "registered_name", "build_config", "compile_config", "shared_object_id"}
 
 
@@ -77,6 +81,9 @@ def _accepted(cls):
 
 def _fit_to_class(cls, class_name, config):
     """Drops the keys kerasish's class does not take, when their value changes nothing."""
+    for old, new in _RENAMED.get(class_name, {}).items():
+        if old in config and new not in config:
+            config = {(new if k == old else k): v for k, v in config.items()}
     accepted = _accepted(cls)
     if accepted is None:
         return config
@@ -179,6 +186,8 @@ def compile_args(training_config, custom_objects=None):
     opt = training_config.get("optimizer_config")
     if opt is not None:
         opt = _strip(opt)
+        # Keras 2 (TF) writes 'Custom>Adam' for its built-in optimizers.
+        opt["class_name"] = str(opt.get("class_name", "")).split(">")[-1]
         cls = (custom_objects or {}).get(opt.get("class_name")) or \
             optimizers._OPTIMIZERS.get(str(opt.get("class_name")).lower())
         if cls is not None:
@@ -187,12 +196,29 @@ def compile_args(training_config, custom_objects=None):
     for key in ("loss", "metrics", "loss_weights", "weighted_metrics"):
         if training_config.get(key) is not None:
             args[key] = _strip(training_config[key])
+    for key in ("metrics", "weighted_metrics"):
+        if key in args:
+            args[key] = _keras_metrics(args[key])
     return args
+
+
+def _keras_metrics(spec):
+    """Keras 2 nests metrics per output ([[...]]) and wraps names in MeanMetricWrapper."""
+    if isinstance(spec, dict) and spec.get("class_name") == "MeanMetricWrapper":
+        cfg = spec.get("config", {})
+        return cfg.get("name") if cfg.get("name") in ("accuracy", "acc") else cfg.get("fn", cfg.get("name"))
+    if isinstance(spec, list):
+        if len(spec) == 1 and isinstance(spec[0], list):
+            spec = spec[0]
+        return [_keras_metrics(v) for v in spec]
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {k: _keras_metrics(v) for k, v in spec.items()}
+    return spec
 
 
 def _fit_optimizer(cls, config):
     accepted = _accepted(cls) or set(config)
-    dropped = {k: v for k, v in config.items() if k not in accepted and not (
+    dropped = {k: v for k, v in config.items() if k not in accepted and k not in _IGNORED and not (
         v is None or v is False or _HARMLESS.get(k, object()) == v)}
     if dropped:
         warnings.warn(f"Optimizer options {dropped} are not supported by kerasish's {cls.__name__}; "

@@ -12,6 +12,7 @@ anything: configs are JSON and classes come from registries or `custom_objects`.
 """
 import json
 import os
+import re
 import warnings
 
 import numpy as np
@@ -265,29 +266,37 @@ def _restore_optimizer(model, group, path):
     optimizer.load_state_dict(state)
 
 
-# Keras 3 optimizer variable suffixes -> kerasish slot names.
-# (Other optimizers' slots carry Keras's names: velocity, momentum, average_gradient, ...)
-_KERAS_SLOTS = {"Adam": {"momentum": "m", "velocity": "v"}, "AdamW": {"momentum": "m", "velocity": "v"}}
+# Keras's optimizer variable suffixes -> kerasish slot names, Keras 3 ('adam/<path>_momentum')
+# then Keras 2 ('Adam/<path>/m:0'). Other optimizers' slots carry Keras 3's names.
+_KERAS_SLOTS = {"Adam": [{"momentum": "m", "velocity": "v"}, {"m": "m", "v": "v"}],
+                "AdamW": [{"momentum": "m", "velocity": "v"}, {"m": "m", "v": "v"}],
+                "SGD": [{"momentum": "momentum"}],
+                "RMSprop": [{"velocity": "velocity", "momentum": "momentum", "average_gradient": "average_gradient"},
+                            {"rms": "velocity", "momentum": "momentum", "mg": "average_gradient"}]}
 
 
 def _keras_optimizer_state(group, model, optimizer):
-    """Keras 3's optimizer variables ('adam/iteration', 'adam/<path>_momentum', ...) as a kerasish
-    state_dict, for the optimizers whose slots match; None otherwise."""
+    """Keras's optimizer variables as a kerasish state_dict, for the optimizers whose slots
+    match (Adam, AdamW, SGD, RMSprop, and any whose slot names are Keras 3's); None otherwise."""
     cls = type(optimizer).__name__
-    mapping = _KERAS_SLOTS.get(cls) or {k: k for k in optimizer._slot_names()}
     names = _common.read_str_list(group, "weight_names")
-    if not names or set(mapping.values()) != set(optimizer._slot_names()):
+    if not names:
         return None
-    values = {n.split("/", 1)[-1]: group[n][()] for n in names}
+    values = {re.sub(r":\d+$", "", n): group[n][()] for n in names}
     params = list(model.trainable_weights)
-    per_slot = {suffix: [v for k, v in values.items() if k.endswith("_" + suffix)] for suffix in mapping}
-    if any(len(v) != len(params) for v in per_slot.values()):
-        return None
-    slots = {}
-    for i, p in enumerate(params):
-        entry = {mapping[s]: np.asarray(per_slot[s][i]) for s in mapping}
-        if any(a.shape != p.shape for a in entry.values()):
-            return None
-        slots[i] = entry
-    return {"class_name": cls, "iterations": int(values.get("iteration", 0)), "decay_count": 0,
-            "num_params": len(params), "slots": slots}
+    wanted = set(optimizer._slot_names())
+    for mapping in _KERAS_SLOTS.get(cls, [{k: k for k in wanted}]):
+        mapping = {k: v for k, v in mapping.items() if v in wanted}
+        if set(mapping.values()) != wanted:
+            continue
+        per_slot = {suffix: [v for k, v in values.items() if k.endswith(("_" + suffix, "/" + suffix))]
+                    for suffix in mapping}
+        if any(len(v) != len(params) for v in per_slot.values()):
+            continue
+        slots = {i: {mapping[s]: np.asarray(per_slot[s][i]) for s in mapping} for i in range(len(params))}
+        if any(a.shape != p.shape for i, p in enumerate(params) for a in slots[i].values()):
+            continue
+        iterations = next((int(v) for k, v in values.items() if k.endswith(("/iteration", "/iter"))), 0)
+        return {"class_name": cls, "iterations": iterations, "decay_count": 0,
+                "num_params": len(params), "slots": slots}
+    return None
