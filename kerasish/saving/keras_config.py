@@ -163,7 +163,7 @@ def convert(serialized, custom_objects=None):
             config = {k: v for k, v in config.items() if k in ("name", "trainable", "dtype", "layers")}
     else:
         cls = serialization._find_class(class_name, serialized.get("registered_name"), custom_objects)
-        if cls is not None and not isinstance(config.get("layers"), list):
+        if cls is not None:
             config = _fit_to_class(cls, class_name, config)
     out["config"] = config
     return out

@@ -207,3 +207,25 @@ def test_single_layer(tmp_path):
         dst.kernel.data[...] = 0
         load_weights(dst, tmp_path / name)
         np.testing.assert_array_equal(dst.kernel.numpy(), src.kernel.numpy())
+
+
+def test_duplicate_or_slashed_layer_names_refused(tmp_path):
+    net = built(ToyNet(name="net"))
+    net.stack[3].name = "dense"
+    with pytest.raises(ValueError, match=r"unique.*\['dense'\]"):
+        save_weights(net, tmp_path / "w.h5")
+    net.stack[3].name = "a/b"
+    with pytest.raises(ValueError, match="contains '/'"):
+        save_weights(net, tmp_path / "w.h5")
+    assert not (tmp_path / "w.h5").exists()
+
+
+def test_long_name_lists_are_chunked(tmp_path):
+    from kerasish.saving._common import read_str_list, write_str_list
+    names = [f"layer_with_a_long_name_{i}" for i in range(4000)]
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        write_str_list(f, "layer_names", names)
+        assert "layer_names" not in f.attrs and "layer_names0" in f.attrs
+        assert read_str_list(f, "layer_names") == names
+        write_str_list(f, "empty", [])
+        assert read_str_list(f, "empty") == []
