@@ -12,7 +12,8 @@ class EarlyStopping(Callback):
         patience: epochs without improvement before stopping (0: stop at the first).
         verbose: 1 prints when it stops and when it restores weights.
         mode: 'min', 'max' or 'auto' (from the metric's name).
-        baseline: training stops unless the value beats this within `patience` epochs.
+        baseline: training stops unless the value beats this within `patience` epochs
+            (improving on earlier epochs is not enough until the baseline is beaten).
         restore_best_weights: at the end of training, load the weights of the best epoch,
             whether or not this callback stopped training (Keras 3 behaviour).
         start_from_epoch: epochs to wait before monitoring starts (warm-up).
@@ -64,7 +65,8 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.get_weights()
             if self.baseline is None or self.monitor_rule.is_better(current, self.baseline):
                 self.wait = 0
-            return
+                return
+            # improved, but not past the baseline yet: the patience clock keeps running
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True

@@ -25,9 +25,11 @@ from kerasish.data.adapters import (ArrayDataAdapter, flatten, get_adapter, is_a
                                     is_infinite, map_structure, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
 
-_RAN_OUT = ("Your input ran out of data after {done} of {steps} steps of this epoch; the epoch ends here. "
-            "A generator can be consumed only once: give a re-iterable source (a Dataset, DataLoader or "
-            "Sequence), or make sure it yields at least steps_per_epoch * epochs batches.")
+_RAN_OUT = ("Your input ran out of data after {done} of {steps} steps of this epoch; the epoch ends here.{hint}")
+_ONE_SHOT_HINT = (" A generator can be consumed only once: give a re-iterable source (a Dataset, DataLoader or "
+                  "Sequence), or make sure it yields at least steps_per_epoch * epochs batches.")
+_REITERABLE_HINT = (" The next epoch starts a new pass over the data; lower steps_per_epoch to at most "
+                    "{total} (batches in one pass) to avoid short epochs.")
 
 
 class EpochIterator:
@@ -105,7 +107,8 @@ class EpochIterator:
             warnings.warn(f"Your input ran out of data: no batch was produced for this epoch, so the run "
                           f"stops here.{hint}", RuntimeWarning, stacklevel=3)
         elif steps is not None:
-            warnings.warn(_RAN_OUT.format(done=step, steps=steps), RuntimeWarning, stacklevel=3)
+            hint = _ONE_SHOT_HINT if one_shot else _REITERABLE_HINT.format(total=self.adapter.num_batches or "?")
+            warnings.warn(_RAN_OUT.format(done=step, steps=steps, hint=hint), RuntimeWarning, stacklevel=3)
             self.exhausted = one_shot
         elif self.num_batches is None:
             self.num_batches = step  # learnt from the first full pass
