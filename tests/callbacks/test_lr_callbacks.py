@@ -52,3 +52,15 @@ def test_learning_rate_scheduler_errors():
         tiny_model().fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: "fast")])
     with pytest.raises(TypeError, match="callable"):
         LearningRateScheduler(0.1)
+
+
+def test_lr_callbacks_refuse_a_schedule_driven_optimizer():
+    from kerasish.optimizers import SGD, schedules
+    x, y = data()
+    model = tiny_model()
+    model.compile(optimizer=SGD(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5)),
+                  loss="sparse_categorical_crossentropy")
+    with pytest.raises(TypeError, match="schedule"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: lr)])
+    with pytest.raises(TypeError, match="schedule"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[ReduceLROnPlateau(monitor="loss")])

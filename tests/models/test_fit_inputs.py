@@ -238,3 +238,15 @@ def test_no_warning_for_exact_passes():
         warnings.simplefilter("error")
         model.fit(x, y, batch_size=25, steps_per_epoch=4, epochs=3, verbose=0)
         model.fit(Dataset.from_tensor_slices((x, y)).batch(25), steps_per_epoch=2, epochs=4, verbose=0)
+
+
+def test_device_resident_tensors_with_shuffle_split_and_class_weight():
+    x, y = blobs(64)
+    set_random_seed(0)
+    model = Sequential([Dense(8, activation="relu"), Dense(3, activation="softmax")], device="fake")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    xt, yt = Tensor(x, device="fake"), Tensor(y, device="fake")
+    history = model.fit(xt, yt, epochs=2, validation_split=0.25, class_weight={0: 1.0, 1: 2.0, 2: 1.0}, verbose=0)
+    assert len(history.history["val_accuracy"]) == 2
+    assert len(model.evaluate(xt, yt, verbose=0)) == 2
+    assert isinstance(model.predict(xt, verbose=0), np.ndarray)
