@@ -1,40 +1,31 @@
 """kerasish: a Keras-style deep-learning framework on NumPy, with CuPy for NVIDIA GPUs.
 
-Public names are resolved from their modules on first use (see _EXPORTS).
+Two levels, both public: a PyTorch-style loop with `Tensor`, layers and optimizers,
+or a Keras-style `model.compile()` / `model.fit()` script.
 """
-import importlib
-
+from kerasish import _malloc  # noqa: F401  (allocator tuning; KERASISH_NO_MALLOPT=1 turns it off)
 from kerasish import backend
 from kerasish._config import enable_grad, is_grad_enabled, no_grad
 from kerasish.backend import floatx, parse_dtype, set_floatx
 from kerasish.tensor import Tensor
 from kerasish.ops import concatenate, pad, stack, where
 
+from kerasish import layers  # noqa: E402  (first: activations and layers import each other)
+from kerasish import (activations, callbacks, data, datasets, initializers, losses, metrics,  # noqa: E402
+                      mixed_precision, models, ops, optimizers, regularizers, saving, utils)
+from kerasish.callbacks import (Callback, CSVLogger, EarlyStopping, History, LambdaCallback,  # noqa: E402
+                                LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN)
+from kerasish.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
+from kerasish.data import DataLoader, Dataset, Sequence  # noqa: E402
+from kerasish.layers import *  # noqa: E402,F401,F403  (the layer classes, see layers.__all__)
+from kerasish.losses import (BCELoss, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropy,  # noqa: E402
+                             Huber, Loss, MeanAbsoluteError, MeanSquaredError, MSELoss,
+                             SoftmaxCrossEntropyLoss, SparseCategoricalCrossentropy)
+from kerasish.metrics import (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy, Mean, Metric,  # noqa: E402
+                              Precision, Recall, SparseCategoricalAccuracy)
+from kerasish.models import BaseModel, Model, Sequential, load_model  # noqa: E402
+from kerasish.optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer,  # noqa: E402
+                                 RMSprop)
+from kerasish.utils import check_grad, set_random_seed  # noqa: E402
+
 __version__ = "0.1.0"
-
-_EXPORTS = {
-    "kerasish.layers": ["Layer", "Base_Layer", "InputSpec", "Dense", "Flatten", "Reshape", "Dropout",
-                        "Lambda", "Embedding", "BatchNormalization", "LayerNormalization", "Conv2D",
-                        "MaxPool2D", "MaxPooling2D", "AveragePooling2D", "AvgPool2D",
-                        "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Input",
-                        "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-                        "Concatenate", "Activation", "Tanh", "ReLU", "Sigmoid", "Softmax", "LeakyReLU", "ELU"],
-    "kerasish.models.model": ["Model", "BaseModel"],
-    "kerasish.models.sequential": ["Sequential"],
-    "kerasish.losses": ["MSELoss", "CrossEntropy", "SoftmaxCrossEntropyLoss", "BCELoss", "MeanSquaredError",
-                        "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy"],
-    "kerasish.metrics": ["Accuracy"],
-    "kerasish.optimizers": ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"],
-    "kerasish.callbacks": ["EarlyStopping", "ModelCheckpoint", "History", "Callback"],
-    "kerasish.utils": ["check_grad", "set_random_seed"],
-}
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    if name in ("layers", "models", "losses", "metrics", "optimizers", "callbacks", "data", "datasets",
-                "saving", "utils", "initializers", "regularizers", "activations", "ops"):
-        return importlib.import_module(f"kerasish.{name}")
-    raise AttributeError(f"module 'kerasish' has no attribute {name!r}")

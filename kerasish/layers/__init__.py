@@ -1,25 +1,24 @@
-"""Layers. Names resolve lazily from their modules (see _MODULES)."""
-import importlib
-
+"""Layers: the building blocks of models (all are `Layer` subclasses)."""
+from kerasish.activations import ELU, Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from kerasish.layers.base import Base_Layer, InputSpec, Layer
+from kerasish.layers.conv import Conv2D
+from kerasish.layers.core import Dense, Dropout, Flatten, Lambda, Reshape
+from kerasish.layers.embedding import Embedding
+from kerasish.layers.input import Input, InputLayer, KerasTensor
+from kerasish.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from kerasish.layers.normalization import BatchNormalization, LayerNormalization
+from kerasish.layers.padding import ZeroPadding2D
+from kerasish.layers.pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
+                                     GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
+from kerasish.layers.preprocessing import Normalization, RandomCrop, RandomFlip, RandomTranslation, Rescaling
 
-_MODULES = {
-    "kerasish.layers.core": ["Dense", "Flatten", "Reshape", "Dropout", "Lambda"],
-    "kerasish.layers.embedding": ["Embedding"],
-    "kerasish.layers.normalization": ["BatchNormalization", "LayerNormalization"],
-    "kerasish.layers.conv": ["Conv2D"],
-    "kerasish.layers.pooling": ["MaxPool2D", "MaxPooling2D", "AveragePooling2D", "AvgPool2D",
-                                "GlobalAveragePooling2D", "GlobalMaxPooling2D"],
-    "kerasish.layers.padding": ["ZeroPadding2D"],
-    "kerasish.layers.input": ["Input", "InputLayer"],
-    "kerasish.layers.merge": ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-                              "Concatenate"],
-    "kerasish.activations": ["Activation", "Tanh", "ReLU", "Sigmoid", "Softmax", "LeakyReLU", "ELU"],
-}
-_WHERE = {name: module for module, names in _MODULES.items() for name in names}
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'kerasish.layers' has no attribute {name!r}")
+__all__ = [
+    "Layer", "Base_Layer", "InputSpec", "Input", "InputLayer", "KerasTensor",
+    "Dense", "Flatten", "Reshape", "Dropout", "Lambda", "Embedding",
+    "BatchNormalization", "LayerNormalization",
+    "Conv2D", "MaxPool2D", "MaxPooling2D", "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D",
+    "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D", "ZeroPadding2D",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "Activation", "Tanh", "ReLU", "Sigmoid", "Softmax", "LeakyReLU", "ELU",
+    "Rescaling", "Normalization", "RandomFlip", "RandomTranslation", "RandomCrop",
+]

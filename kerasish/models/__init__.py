@@ -1,1 +1,7 @@
-"""Models: Model, Sequential and loading."""
+"""Models: Model (subclassing and functional), Sequential, and loading saved models."""
+from kerasish.models.functional import Functional
+from kerasish.models.model import BaseModel, Model
+from kerasish.models.sequential import Sequential
+from kerasish.saving.model_io import load_model, save_model
+
+__all__ = ["Model", "BaseModel", "Functional", "Sequential", "load_model", "save_model"]
