@@ -14,3 +14,7 @@ from kerasish.callbacks.terminate_on_nan import TerminateOnNaN
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
            "TerminateOnNaN"]
+
+from kerasish.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402  (saving engineer's file)
+
+__all__.append("BackupAndRestore")

@@ -180,6 +180,11 @@ class ArrayDataAdapter(DataAdapter):
         # Single arrays (the common case) skip the structure rebuild.
         self._simple = all(_is_leaf(s) for s in (self.x, self.y, self.sample_weight))
 
+    @property
+    def input_shape(self):
+        """x's shape(s) with the batch axis as None, e.g. (None, 784) (lists / dicts kept)."""
+        return map_structure(lambda a: (None,) + tuple(a.shape[1:]), self.x)
+
     def _rebuild(self, arrays):
         if self._simple:
             nx, ny, _ = self._counts

@@ -472,10 +472,11 @@ class Trainer:
         return self(x, training=False)
 
     # --- the loop ---------------------------------------------------------------------------------
-    def _run(self, mode, iterator, callbacks, outputs=None):
+    def _run(self, mode, iterator, callbacks, outputs=None, skip=0):
         """Runs one pass of `iterator` through `<mode>_step` with the batch callbacks.
 
-        Returns (last logs, number of steps). Predictions are appended to `outputs`.
+        The first `skip` batches are drawn but not run (resuming mid-epoch keeps the data
+        order). Returns (last logs, number of batches drawn). Predictions go to `outputs`.
         """
         step_fn = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[mode]
         on_begin = getattr(callbacks, f"on_{mode}_batch_begin")
@@ -484,6 +485,9 @@ class Trainer:
         train = mode == "train"
         logs, steps = {}, 0
         for step, batch in iterator.enumerate_epoch():
+            if step < skip:
+                steps += 1
+                continue
             on_begin(step)
             result = step_fn(_to_device(batch, device))
             if outputs is not None:
@@ -572,6 +576,7 @@ class Trainer:
             val_data = EpochIterator(vx, vy, vw, validation_batch_size or batch_size, validation_steps,
                                      shuffle=False, steps_name="validation_steps")
         validate_at = _validation_epochs(validation_freq)
+        self._build_from(train_data)
         callbacks = self._callbacks(callbacks, True, verbose, int(epochs), train_data.num_batches)
         self.stop_training = False
         self._do_validation = val_data is not None
@@ -579,12 +584,18 @@ class Trainer:
         previous = self.training
         self.train()
         logs = {}
+        object.__setattr__(self, "_fit_callbacks", callbacks)  # for BackupAndRestore
         try:
             callbacks.on_train_begin({})
-            for epoch in range(int(initial_epoch), int(epochs)):
+            first_epoch, skip = int(initial_epoch), 0
+            resume = self.__dict__.pop("_resume_at", None)  # set by BackupAndRestore.on_train_begin
+            if resume is not None:
+                first_epoch, skip = int(resume[0]), int(resume[1])
+            for epoch in range(first_epoch, int(epochs)):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch, {})
-                batch_logs, steps = self._run("train", train_data, callbacks)
+                batch_logs, steps = self._run("train", train_data, callbacks, skip=skip)
+                skip = 0
                 if steps == 0:
                     break
                 epoch_logs = {k: _float(v) for k, v in batch_logs.items()}
@@ -598,6 +609,7 @@ class Trainer:
                     break
             callbacks.on_train_end(logs)
         finally:
+            self.__dict__.pop("_fit_callbacks", None)
             self.train(previous)
             _close_progbar(callbacks)
         return self.history
@@ -692,6 +704,16 @@ class Trainer:
         return _to_host(out)
 
     # --- checks -----------------------------------------------------------------------------------
+    def _build_from(self, data):
+        """Builds an unbuilt model from array shapes before the callbacks start, as Keras does
+        (so on_train_begin sees the weights: BackupAndRestore restores them there)."""
+        from kerasish.layers.base import Layer
+        shape = getattr(data.adapter, "input_shape", None)
+        if self.built or shape is None or type(self).build is Layer.build:
+            return
+        self.build(shape)
+        self.built = True
+
     def _check_inputs(self, x):
         """Wrong number of input arrays for a functional model raises before any work."""
         if x is None or not is_array_structure(x):
