@@ -3,8 +3,8 @@
 verbose=1 draws one tqdm bar per epoch (its postfix shows the running loss and metrics,
 then the epoch's final logs including `val_*`); verbose=2 prints one line per epoch, which
 is what log files and batch schedulers want; verbose=0 prints nothing (no ProgbarLogger is
-added). `verbose='auto'` is resolved by the trainer: 1 on a terminal, 2 otherwise, so logs
-redirected to a file are never flooded with per-step redraws.
+added). `verbose='auto'` is resolved by the trainer: 1 on a terminal or in Jupyter, 2
+otherwise, so logs redirected to a file are never flooded with per-step redraws.
 """
 import sys
 import time
@@ -28,8 +28,10 @@ def format_logs(logs):
 
 
 def resolve_verbose(verbose):
-    """'auto' -> 1 on a terminal, 2 otherwise; ints are checked (0, 1 or 2)."""
+    """'auto' -> 1 on a terminal or in a Jupyter kernel, 2 otherwise; ints are checked (0, 1 or 2)."""
     if verbose == "auto":
+        if "ipykernel" in sys.modules:
+            return 1
         try:
             return 1 if sys.stdout.isatty() else 2
         except (AttributeError, ValueError):

@@ -68,6 +68,15 @@ def _num_samples(x):
     return int(leaves[0][1].shape[0]) if leaves else 0
 
 
+def _shapes(x):
+    """Shapes of a batch's x with the batch axis as None (lists / dicts kept)."""
+    if isinstance(x, (list, tuple)):
+        return [_shapes(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shapes(v) for k, v in x.items()}
+    return (None,) + tuple(x.shape[1:])
+
+
 def _float(value):
     if type(value) is float:
         return value
@@ -437,7 +446,8 @@ class Trainer:
         return names
 
     def _ensure_optimizer(self):
-        if not self._optimizer_ready:
+        """Gives the optimizer the model's parameters once they exist (compile(optimizer='adam'))."""
+        if not self._optimizer_ready and self.built:
             self.optimizer.set_parameters(self.parameters)
             self._optimizer_ready = True
 
@@ -483,13 +493,19 @@ class Trainer:
         on_end = getattr(callbacks, f"on_{mode}_batch_end")
         device = self.device
         train = mode == "train"
+        setup = train and not self._optimizer_ready
         logs, steps = {}, 0
         for step, batch in iterator.enumerate_epoch():
             if step < skip:
                 steps += 1
                 continue
             on_begin(step)
-            result = step_fn(_to_device(batch, device))
+            batch = _to_device(batch, device)
+            if setup:  # before the first step, so that a custom train_step finds a ready optimizer
+                self._build(_shapes(unpack_x_y_sample_weight(batch)[0]))
+                self._ensure_optimizer()
+                setup = False
+            result = step_fn(batch)
             if outputs is not None:
                 result = _to_host(result)
                 outputs.append(result)
@@ -576,7 +592,10 @@ class Trainer:
             val_data = EpochIterator(vx, vy, vw, validation_batch_size or batch_size, validation_steps,
                                      shuffle=False, steps_name="validation_steps")
         validate_at = _validation_epochs(validation_freq)
-        self._build_from(train_data)
+        # Build from the arrays' shapes before the callbacks start, so on_train_begin sees the
+        # weights and optimizer (BackupAndRestore restores them there).
+        self._build(getattr(train_data.adapter, "input_shape", None))
+        self._ensure_optimizer()
         callbacks = self._callbacks(callbacks, True, verbose, int(epochs), train_data.num_batches)
         self.stop_training = False
         self._do_validation = val_data is not None
@@ -704,14 +723,13 @@ class Trainer:
         return _to_host(out)
 
     # --- checks -----------------------------------------------------------------------------------
-    def _build_from(self, data):
-        """Builds an unbuilt model from array shapes before the callbacks start, as Keras does
-        (so on_train_begin sees the weights: BackupAndRestore restores them there)."""
+    def _build(self, input_shape):
+        """Builds an unbuilt model from input shapes (batch axis None), as Keras does before
+        training; models that only build on a real call (no `build` of their own) are left."""
         from kerasish.layers.base import Layer
-        shape = getattr(data.adapter, "input_shape", None)
-        if self.built or shape is None or type(self).build is Layer.build:
+        if self.built or input_shape is None or type(self).build is Layer.build:
             return
-        self.build(shape)
+        self.build(input_shape)
         self.built = True
 
     def _check_inputs(self, x):

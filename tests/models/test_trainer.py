@@ -344,13 +344,13 @@ def test_custom_train_step_override():
             return {"my_loss": float(loss.item())}
 
     x, y = blobs(64)
-    model = Custom([Dense(3, activation="softmax")])
-    model.compile(optimizer=SGD(model.parameters if model.built else None, lr=0.1),
-                  loss="sparse_categorical_crossentropy")
-    model(x[:1])
-    model.optimizer.set_parameters(model.parameters)
-    history = model.fit(x, y, epochs=2, verbose=0)
-    assert set(history.history) == {"my_loss"} and len(history.history["my_loss"]) == 2
+    for data in ((x, y), (((x[i:i + 16], y[i:i + 16]) for i in range(0, 64, 16)),)):
+        model = Custom([Dense(3, activation="softmax")])
+        model.compile(optimizer=SGD(lr=0.5), loss="sparse_categorical_crossentropy")
+        history = model.fit(*data, epochs=1 if len(data) == 1 else 3, verbose=0)
+        assert set(history.history) == {"my_loss"}
+        # the optimizer got the parameters before the first custom step
+        assert len(model.optimizer.params) == 2 and model.optimizer.iterations > 0
 
 
 # --- hooks and stop_training ----------------------------------------------------------------------------
