@@ -115,22 +115,33 @@ def pad_spatial(x, pads, value=0, axes=(1, 2)):
 
 
 def sliding_windows(x, window, strides=(1, 1), dilation=(1, 1)):
-    """A read-only view (N, OH, OW, kh, kw, C) of the windows of a channels-last `x` (no copy)."""
+    """A view (N, OH, OW, kh, kw, C) of the windows of a channels-last `x` (no copy; do not write to it:
+    windows overlap). CuPy's `as_strided` has no `writeable` flag, so none is set."""
     xp = get_array_module(x)
     n, h, w, c = x.shape
     (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
     oh, ow = output_size((h, w), window, strides, dilation, ((0, 0), (0, 0)))
     s0, s1, s2, s3 = x.strides
     return xp.lib.stride_tricks.as_strided(
-        x, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
+        x, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
 
 
 def im2col(x, window, strides=(1, 1), dilation=(1, 1)):
     """The window matrix (N*OH*OW, kh*kw*C) of a channels-last `x`, rows in (kh, kw, C) order.
 
-    A 1x1 window with stride 1 is `x` itself reshaped (no copy).
+    A 1x1 window with stride 1 is `x` itself reshaped (no copy). With one channel the
+    matrix is built offset by offset, as the transpose of a C-ordered (kh*kw, N*OH*OW)
+    array: copying runs along the image rows instead of single elements (6x faster on
+    MNIST's first layer); BLAS takes either order.
     """
     xp = get_array_module(x)
+    if x.shape[3] == 1:
+        n, h, w, _ = x.shape
+        (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
+        oh, ow = output_size((h, w), window, strides, dilation, ((0, 0), (0, 0)))
+        s0, s1, s2, _ = x.strides
+        win = xp.lib.stride_tricks.as_strided(x, (kh, kw, n, oh, ow), (s1 * dh, s2 * dw, s0, s1 * sh, s2 * sw))
+        return xp.ascontiguousarray(win).reshape(kh * kw, n * oh * ow).T
     win = sliding_windows(x, window, strides, dilation)
     n, oh, ow, kh, kw, c = win.shape
     return xp.ascontiguousarray(win).reshape(n * oh * ow, kh * kw * c)
@@ -165,8 +176,8 @@ class Conv2DFunction(Function):
     with the kernel as a (kh*kw*in, out) matrix, add the bias (and, with `relu=True`,
     apply max(., 0) in place, keeping a boolean mask for backward). Backward: the kernel
     gradient is one matrix product of the saved window matrix with the output gradient;
-    the input gradient (skipped unless needed) is (grad @ kernel^T) per kernel offset,
-    added back into the padded input with one strided slice-add per offset.
+    the input gradient (skipped unless needed) is grad @ kernel[i, j]^T per kernel offset
+    (i, j), added into the padded input with one strided slice-add per offset.
     """
 
     def __init__(self, strides=(1, 1), padding="valid", dilation=(1, 1), data_format="channels_last",
@@ -214,8 +225,8 @@ class Conv2DFunction(Function):
         if need_k:
             gk = (self.cols.T @ g2).reshape(kernel.shape)
         self.cols = None
-        if need_b:
-            gb = g2.sum(axis=0)
+        if need_b:  # a matrix-vector product: several times faster than a column sum on NumPy
+            gb = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2
         if need_x:
             gx = self._input_grad(xp, g2, kernel, (oh, ow))
         return gx, gk, gb
@@ -223,13 +234,16 @@ class Conv2DFunction(Function):
     def _input_grad(self, xp, g2, kernel, out_size):
         kh, kw, cin, cout = kernel.shape
         n, h, w, c = self.x_shape
-        # one batched product: (kh*kw, M, cin), each offset's slab contiguous for the slice-add
-        kt = xp.ascontiguousarray(kernel.reshape(kh * kw, cin, cout).transpose(0, 2, 1))
-        dcols = xp.matmul(g2, kt).reshape(kh * kw, n, out_size[0], out_size[1], cin)
+        kt = xp.ascontiguousarray(kernel.reshape(kh * kw, cin, cout).transpose(0, 2, 1))  # (kh*kw, out, in)
         (t, b), (l, r) = self.pads
-        gxp = xp.zeros((n, h + t + b, w + l + r, cin), dtype=dcols.dtype)
+        gxp = xp.zeros((n, h + t + b, w + l + r, cin), dtype=g2.dtype)
+        # per kernel offset: one (M, out) @ (out, in) product into a reused buffer, then a strided
+        # slice-add; less memory and cache traffic than one (kh*kw, M, in) product
+        part = xp.empty((g2.shape[0], cin), dtype=g2.dtype)
+        part_img = part.reshape(n, out_size[0], out_size[1], cin)
         for k, index in enumerate(_offset_indices(4, (1, 2), (kh, kw), self.strides, self.dilation, out_size)):
-            gxp[index] += dcols[k]
+            xp.matmul(g2, kt[k], out=part)
+            gxp[index] += part_img
         gx = _crop(gxp, self.pads, (h, w), (1, 2))
         return gx.transpose(0, 3, 1, 2) if self.channels_first else gx
 

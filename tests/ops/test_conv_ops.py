@@ -148,6 +148,10 @@ def test_im2col_and_windows():
     assert cols.shape == (2 * 2 * 5, 3 * 2 * 3) and cols.flags.c_contiguous
     np.testing.assert_array_equal(cols[-1], x[1, 2:5, 4:6].reshape(-1))
     assert np.shares_memory(C.im2col(x, (1, 1)), x)  # a 1x1 window needs no copy
+    gray = x[..., :1].copy()  # one channel: built offset-major, handed over as a Fortran-ordered matrix
+    cols = C.im2col(gray, (3, 2), (2, 1), (1, 2))
+    assert cols.shape == (2 * 2 * 4, 6) and cols.flags.f_contiguous
+    np.testing.assert_array_equal(cols[-1], gray[1, 2:5, 3:6:2].reshape(-1))
 
 
 # --- pooling ------------------------------------------------------------------------------------
