@@ -22,14 +22,15 @@ import time
 import numpy as np
 
 
-def build(device, seed):
+def build(device, seed, tiny=False):
     from kerasish.layers.core import Dense
     from kerasish.models.sequential import Sequential
     from kerasish.utils import set_random_seed
     set_random_seed(seed)
-    model = Sequential([Dense(512, activation="relu", input_dim=784), Dense(512, activation="relu"),
-                        Dense(512, 10)], device=device)
-    return model
+    if tiny:  # compute ~nothing: what remains is the per-step Python cost of the loop
+        return Sequential([Dense(10, input_dim=784)], device=device)
+    return Sequential([Dense(512, activation="relu", input_dim=784), Dense(512, activation="relu"),
+                       Dense(512, 10)], device=device)
 
 
 def data():
@@ -38,11 +39,11 @@ def data():
     return (x.reshape(len(x), -1).astype(np.float32) / 255.0), y.astype(np.int64)
 
 
-def hand_epochs(x, y, device, epochs, seed):
+def hand_epochs(x, y, device, epochs, seed, tiny=False):
     from kerasish import Tensor, backend
     from kerasish.losses import SparseCategoricalCrossentropy
     from kerasish.optimizers import SGD
-    model = build(device, seed)
+    model = build(device, seed, tiny)
     loss_fn = SparseCategoricalCrossentropy(from_logits=True)
     opt = SGD(model.parameters, lr=0.01, momentum=0.9)
     model.train()
@@ -63,11 +64,11 @@ def hand_epochs(x, y, device, epochs, seed):
     return times
 
 
-def fit_epochs(x, y, device, epochs, seed, metrics, verbose):
+def fit_epochs(x, y, device, epochs, seed, metrics, verbose, tiny=False):
     from kerasish.callbacks import LambdaCallback
     from kerasish.losses import SparseCategoricalCrossentropy
     from kerasish.optimizers import SGD
-    model = build(device, seed)
+    model = build(device, seed, tiny)
     model.compile(optimizer=SGD(lr=0.01, momentum=0.9), loss=SparseCategoricalCrossentropy(from_logits=True),
                   metrics=metrics)
     times, t0 = [], [(0.0, 0.0)]
@@ -110,6 +111,14 @@ def main():
                                                       (c, cpu["hand loop"], np.median))]
         print(f"{name:28s} {w.min():9.4f} {np.median(w):9.4f} {c.min():9.4f} {np.median(c):9.4f}   "
               + " / ".join(f"{o:+.1f}%" for o in over))
+    steps = -(-len(x) // 128)
+    hand = [t[1] for _ in range(args.repeats) for t in hand_epochs(x, y, args.device, 3, 0, tiny=True)[1:]]
+    fit = [t[1] for _ in range(args.repeats)
+           for t in fit_epochs(x, y, args.device, 3, 0, ["accuracy"], 0, tiny=True)[0][1:]]
+    per_step = 1e6 * (np.min(fit) - np.min(hand)) / steps
+    print(f"per-step loop cost of fit (accuracy, verbose=0) beyond the hand loop, tiny model "
+          f"784-10: {per_step:.0f} us (cpu min; hand loop {1e6 * np.min(hand) / steps:.0f} us/step)")
+
 
 if __name__ == "__main__":
     main()

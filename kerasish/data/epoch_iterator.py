@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from kerasish import backend
-from kerasish.data.adapters import (ArrayDataAdapter, flatten, get_adapter, is_array_structure,
+from kerasish.data.adapters import (flatten, get_adapter, is_array_structure,
                                     is_infinite, map_structure, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
 

@@ -1,5 +1,4 @@
 """Callback base, CallbackList (fan-out, defaults, logs dicts), History and the progress bar."""
-import numpy as np
 import pytest
 from cb_helpers import data, tiny_model
 

@@ -1,7 +1,6 @@
 """ModelCheckpoint: templates, save_best_only, save_freq, weights vs whole model."""
 import os
 
-import numpy as np
 import pytest
 from cb_helpers import Script, WeightLog, data, same_weights, tiny_model
 

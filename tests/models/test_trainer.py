@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from kerasish import Tensor, backend, is_grad_enabled
+from kerasish import is_grad_enabled
 from kerasish.callbacks import Callback, LambdaCallback
 from kerasish.layers.base import Layer
 from kerasish.layers.core import Dense, Flatten
