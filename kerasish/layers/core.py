@@ -1,4 +1,5 @@
 """Core layers: Dense, Flatten, Reshape, Dropout, Lambda."""
+import inspect
 import math
 
 import numpy as np
@@ -46,17 +47,30 @@ class Dense(Layer):
     bias is 'bias'. Inputs of any rank >= 1 are accepted; the product runs over the last axis.
     """
 
-    def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, *,
-                 input_size=None, output_size=None, initialization=None, quantization_config=None,
-                 lora_rank=None, **kwargs):
-        if isinstance(activation, (int, np.integer)) and not isinstance(activation, bool):
-            if input_size is not None or output_size is not None:
+    _POSITIONAL = ("activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                   "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")
+
+    def __init__(self, units=None, *args, **kwargs):
+        # Dense(in, out, ...) (seed) or Dense(units, activation, use_bias, ...) (Keras)
+        if args and isinstance(args[0], (int, np.integer)) and not isinstance(args[0], bool):
+            if kwargs.get("input_size") is not None or kwargs.get("output_size") is not None:
                 raise ValueError("Dense: give the sizes either positionally, Dense(input_size, "
                                  "output_size), or by keyword, not both")
-            input_size, units, activation = units, activation, None
-        elif output_size is not None:
+            kwargs["input_size"], units, args = units, args[0], args[1:]
+        if len(args) > len(self._POSITIONAL):
+            raise TypeError(f"Dense takes at most {len(self._POSITIONAL) + 1} positional arguments")
+        for name, value in zip(self._POSITIONAL, args):
+            if name in kwargs:
+                raise TypeError(f"Dense got multiple values for argument '{name}'")
+            kwargs[name] = value
+        self._init(units, **kwargs)
+
+    def _init(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+              bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+              activity_regularizer=None, kernel_constraint=None, bias_constraint=None, *,
+              input_size=None, output_size=None, initialization=None, quantization_config=None,
+              lora_rank=None, **kwargs):
+        if output_size is not None:
             if units is not None and input_size is not None:
                 raise ValueError("Dense: got units, input_size and output_size; use Dense(units) or "
                                  "Dense(input_size, output_size)")
@@ -122,6 +136,10 @@ class Dense(Layer):
             activity_regularizer=regularizers.serialize(self._activity_regularizer),
             kernel_constraint=None, bias_constraint=None)
         return config
+
+
+# Introspection (config loading) sees the real keyword arguments.
+Dense.__init__.__signature__ = inspect.signature(Dense._init)
 
 
 class Flatten(Layer):

@@ -235,3 +235,13 @@ def test_lambda():
     np.testing.assert_allclose(clone(np.ones(1)).numpy(), [3.0])
     with pytest.raises(TypeError, match="callable"):
         Lambda(3)
+
+
+def test_dense_seed_sizes_with_keras_keywords():
+    from kerasish.layers.core import Dense
+    layer = Dense(784, 512, activation="relu", use_bias=False)
+    assert layer.kernel.shape == (784, 512) and layer.bias is None
+    assert Dense(64, "relu").units == 64
+    import pytest
+    with pytest.raises(TypeError, match="multiple values for argument 'activation'"):
+        Dense(10, "relu", activation="tanh")
