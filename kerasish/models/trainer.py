@@ -363,6 +363,9 @@ class Trainer:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         from kerasish import optimizers
         self.optimizer = optimizers.get(optimizer)
+        from kerasish.mixed_precision import LossScaleOptimizer, global_policy
+        if global_policy().name == "mixed_float16" and not isinstance(self.optimizer, LossScaleOptimizer):
+            self.optimizer = LossScaleOptimizer(self.optimizer)  # float16 gradients need loss scaling
         self.loss = loss
         self._compile_loss = _CompileLoss(loss, loss_weights)
         self._compile_metrics = _CompileMetrics(metrics, weighted_metrics)
@@ -409,7 +412,8 @@ class Trainer:
         """The total loss Tensor: compiled loss(es), weighted, plus regularization (`self.losses`)."""
         names = self._ensure_built(y, y_pred)
         y_true = _targets_per_output(y, names)
-        preds = _flat_outputs(y_pred, names)
+        preds = [p.astype("float32") if p.dtype == np.float16 else p  # losses in float32 under mixed precision
+                 for p in _flat_outputs(y_pred, names)]
         weights = _per_output(sample_weight, names, "sample_weight", allow_missing=True)
         total = self._compile_loss(y_true, preds, weights, _num_samples(preds[0]))
         penalties = self.losses
@@ -464,7 +468,8 @@ class Trainer:
         self._ensure_optimizer()
         if loss.requires_grad:
             self.optimizer.zero_grad()
-            loss.backward()
+            scale = getattr(self.optimizer, "scale_loss", None)  # LossScaleOptimizer (mixed precision)
+            (scale(loss) if scale is not None else loss).backward()
             self.optimizer.step()
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
