@@ -6,7 +6,8 @@ last pooling output (so backward sees a dense gradient). kerasish runs channels-
 PyTorch its native NCHW. `--layers` adds a per-op breakdown of kerasish's time.
 
 Timings are the best of several runs (the machine may be shared); each framework runs
-in its own process, alternating, `--rounds` times.
+in its own process, alternating, `--rounds` times, without OPENBLAS_CORETYPE /
+OPENBLAS_L2_SIZE (set KEEP_OPENBLAS_CORETYPE=1 to keep them).
 
 Run: python bench/profile_conv.py [--threads 2] [--batch 128] [--rounds 3] [--layers]
 """
@@ -127,7 +128,13 @@ def run_one(framework, batch, threads):
     import subprocess
     import sys
     cmd = [sys.executable, __file__, "--only", framework, "--batch", str(batch), "--threads", str(threads)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    if not os.environ.get("KEEP_OPENBLAS_CORETYPE"):
+        # a machine-wide OPENBLAS_CORETYPE=Haswell pin (set here for reproducible tests) picks
+        # AVX2 kernels on an AVX-512 CPU: sgemm runs at half speed. Time with OpenBLAS's own choice.
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -137,11 +144,15 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per framework (best kept)")
     parser.add_argument("--layers", action="store_true", help="per-op breakdown of kerasish")
-    parser.add_argument("--only", choices=["kerasish", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["kerasish", "torch", "layers"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     _set_threads(args.threads)
     if args.only:
         import json
+        if args.only == "layers":
+            import kerasish._malloc  # noqa: F401
+            print(json.dumps(per_layer(args.batch)))
+            return
         if args.only == "torch":
             import torch
             torch.set_num_threads(args.threads)
@@ -164,9 +175,8 @@ def main():
     ratio = results["kerasish"][1] / results["torch"][1]
     print(f"kerasish / torch (fwd+bwd): {ratio:.2f}x")
     if args.layers:
-        import kerasish._malloc  # noqa: F401
         print("\nkerasish per op (ms)            forward  backward")
-        for name, fwd, bwd in per_layer(args.batch):
+        for name, fwd, bwd in run_one("layers", args.batch, args.threads):
             print(f"{name:32s}{fwd:8.2f}{bwd:10.2f}")
 
 

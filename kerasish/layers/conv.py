@@ -142,7 +142,8 @@ class Conv2D(Layer):
         fused = self.activation is activations.relu
         out = conv_ops.Conv2DFunction.apply(x, self.kernel, self.bias, strides=self.strides,
                                             padding=self.padding, dilation=self.dilation_rate,
-                                            data_format=self.data_format, relu=fused)
+                                            data_format=self.data_format, relu=fused,
+                                            save=conv_ops.backward_needs(x, self.kernel, self.bias))
         return out if fused else self.activation(out)
 
     def compute_output_shape(self, input_shape):

@@ -181,10 +181,13 @@ class Conv2DFunction(Function):
     """
 
     def __init__(self, strides=(1, 1), padding="valid", dilation=(1, 1), data_format="channels_last",
-                 relu=False):
+                 relu=False, save=(True, True)):
         self.strides, self.padding, self.dilation = strides, padding, dilation
         self.channels_first = data_format == "channels_first"
         self.relu = relu
+        # what backward will need: (anything at all, the window matrix for the kernel gradient);
+        # see `backward_needs`
+        self.save_any, self.save_cols = save
 
     def forward(self, x, kernel, bias=None):
         xp = get_array_module(x)
@@ -203,8 +206,11 @@ class Conv2DFunction(Function):
             out += bias
         if self.relu:
             xp.maximum(out, 0, out=out)
-            self.positive = out > 0
-        self.cols, self.kernel, self.x_shape = cols, kernel, (n, h, w, c)
+            if self.save_any:
+                self.positive = out > 0
+        if self.save_any:
+            self.cols = cols if self.save_cols else None
+            self.kernel, self.x_shape = kernel, (n, h, w, c)
         out = out.reshape(n, oh, ow, cout)
         if self.channels_first:
             out = xp.ascontiguousarray(out.transpose(0, 3, 1, 2))
@@ -374,6 +380,14 @@ class AvgPool2DFunction(_Pool2DFunction):
 
 
 # --- functional wrappers ---------------------------------------------------------------
+def backward_needs(x, kernel, bias=None):
+    """Conv2DFunction's `save` argument: (will any gradient flow, is the kernel's needed)."""
+    if not _config.is_grad_enabled():
+        return (False, False)
+    needs = [t is not None and getattr(t, "requires_grad", False) for t in (x, kernel, bias)]
+    return (any(needs), needs[1])
+
+
 def _as_tensor(x, like=None):
     if isinstance(x, Tensor) or x is None:
         return x
@@ -411,7 +425,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, da
         raise ValueError(f"conv2d: bias must have shape ({kernel.shape[3]},), got {bias.shape}")
     return Conv2DFunction.apply(x, kernel, bias, strides=normalize_pair(strides, "strides"),
                                 padding=normalize_padding(padding),
-                                dilation=normalize_pair(dilation_rate, "dilation_rate"), data_format=data_format)
+                                dilation=normalize_pair(dilation_rate, "dilation_rate"), data_format=data_format,
+                                save=backward_needs(x, kernel, bias))
 
 
 def _pool(cls, name, x, pool_size, strides, padding, data_format):
@@ -459,5 +474,5 @@ def conv_output_shape(input_shape, filters, kernel_size, strides=1, padding="val
 
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "im2col", "sliding_windows", "pad_spatial",
-           "resolve_padding", "output_size", "conv_output_shape", "Conv2DFunction", "MaxPool2DFunction",
-           "AvgPool2DFunction"]
+           "resolve_padding", "output_size", "conv_output_shape", "backward_needs", "Conv2DFunction",
+           "MaxPool2DFunction", "AvgPool2DFunction"]

@@ -129,6 +129,18 @@ def test_conv2d_keeps_float32_and_skips_the_input_gradient_when_not_needed(monke
     assert x.grad is None
 
 
+def test_conv2d_keeps_only_what_backward_needs():
+    x = Tensor(R.standard_normal((2, 6, 6, 3)), dtype="float64", requires_grad=True)
+    frozen = Tensor(R.standard_normal((3, 3, 3, 2)), dtype="float64")
+    y = C.conv2d(x, frozen)
+    assert y._ctx.cols is None  # no kernel gradient wanted: the window matrix is not kept
+    check_grad(lambda a: C.conv2d(a, frozen, strides=2, padding="same"), x)
+    with no_grad():
+        fn = C.Conv2DFunction(relu=True, save=C.backward_needs(x, frozen))
+        fn.forward(x.data, frozen.data)
+    assert not hasattr(fn, "cols") and not hasattr(fn, "positive")
+
+
 def test_conv2d_fused_relu_matches_relu_after_conv():
     x, k, b = R.standard_normal((2, 6, 5, 3)), R.standard_normal((3, 3, 3, 4)), R.standard_normal(4)
 
