@@ -232,7 +232,7 @@ class Conv2DFunction(Function):
             gk = (self.cols.T @ g2).reshape(kernel.shape)
         self.cols = None
         if need_b:  # a matrix-vector product: several times faster than a column sum on NumPy
-            gb = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2
+            gb = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2 if g2.dtype.itemsize >= 4 else g2.sum(axis=0)
         if need_x:
             gx = self._input_grad(xp, g2, kernel, (oh, ow))
         return gx, gk, gb
