@@ -19,7 +19,7 @@ Example:
 import numpy as np
 
 from kerasish import _config
-from kerasish.backend import get_array_module
+from kerasish.backend import floatx, get_array_module
 from kerasish.function import Function
 from kerasish.tensor import Tensor
 
@@ -115,8 +115,11 @@ def pad_spatial(x, pads, value=0, axes=(1, 2)):
 
 
 def sliding_windows(x, window, strides=(1, 1), dilation=(1, 1)):
-    """A view (N, OH, OW, kh, kw, C) of the windows of a channels-last `x` (no copy; do not write to it:
-    windows overlap). CuPy's `as_strided` has no `writeable` flag, so none is set."""
+    """A view (N, OH, OW, kh, kw, C) of the windows of a channels-last `x`, without a copy.
+
+    Windows overlap, so never write through it (CuPy's `as_strided` has no `writeable`
+    flag to enforce that, so none is passed).
+    """
     xp = get_array_module(x)
     n, h, w, c = x.shape
     (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
@@ -344,6 +347,8 @@ class AvgPool2DFunction(_Pool2DFunction):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if x.dtype.kind != "f":  # a mean of integers is a float
+            x = x.astype(floatx())
         xpad = self._setup(x, 0)
         slabs = self.offsets
         out = xpad[slabs[0]] + xpad[slabs[1]] if len(slabs) > 1 else xpad[slabs[0]].copy()

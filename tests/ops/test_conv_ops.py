@@ -247,6 +247,7 @@ def test_max_pool_under_no_grad_and_for_integers():
 def test_avg_pool_same_padding_averages_only_real_elements():
     out = C.avg_pool2d(np.ones((1, 5, 5, 2)), 3, 2, "same").numpy()
     np.testing.assert_allclose(out, np.ones((1, 3, 3, 2)))
+    assert C.avg_pool2d(np.arange(8).reshape(1, 2, 2, 2), 2).numpy().tolist() == [[[[3.0, 4.0]]]]
     with_zeros = C.avg_pool2d(np.ones((1, 4, 4, 1)), 3, 1, 1).numpy()[0, :, :, 0]  # int padding counts zeros
     assert np.isclose(with_zeros[0, 0], 4 / 9) and np.isclose(with_zeros[1, 1], 1.0)
 
