@@ -316,10 +316,13 @@ def softmax_cross_entropy(logits, target, label_smoothing=0.0):
     return _nn.SoftmaxCrossEntropy.apply(logits, target, label_smoothing=label_smoothing)
 
 
+from kerasish.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: E402
+
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
     "relu", "maximum", "minimum", "clip", "where", "astype", "to_device", "compare",
     "sum", "mean", "max", "min", "var", "argmax", "argmin", "logsumexp",
     "reshape", "transpose", "squeeze", "expand_dims", "broadcast_to", "flatten", "getitem",
     "concatenate", "stack", "pad", "matmul", "softmax", "log_softmax", "softmax_cross_entropy",
+    "conv2d", "max_pool2d", "avg_pool2d",
 ]
