@@ -156,7 +156,11 @@ else:
         loss = nn.functional.cross_entropy(cnn(x), y); opt.zero_grad(); loss.backward(); opt.step()
 for _ in range(50):
     step()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+try:  # VmHWM restarts at exec; ru_maxrss would include the forking parent's memory
+    with open('/proc/self/status') as f:
+        print(next(int(l.split()[1]) for l in f if l.startswith('VmHWM')) / 1024)
+except (OSError, StopIteration):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
@@ -176,26 +180,46 @@ def blas_kernel():
         return "unknown (pip install threadpoolctl to show)"
 
 
+def run_one(lib, args):
+    """Runs one framework's workloads in a fresh process (thread pools of two BLAS libraries
+    in one process fight over the cores and distort both)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--only", lib, "--device", args.device,
+           "--threads", str(args.threads), "--repeat", str(args.repeat)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(out.stderr[-2000:])
+        return {}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description="kerasish vs PyTorch model benchmarks")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument("--only", choices=["kerasish", "torch"], help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
+    if args.only:
+        if args.only == "torch":
+            import torch
+            torch.set_num_threads(args.threads)
+        result = (bench_kerasish if args.only == "kerasish" else bench_torch)(args.device, args.repeat)
+        print(json.dumps(result))
+        return
     try:
-        import torch
-        torch.set_num_threads(args.threads)
+        import torch  # noqa: F401
+        have_torch = True
     except ImportError:
-        torch = None
+        have_torch = False
         print("PyTorch not installed (`pip install torch==2.13.0` for the CPU wheel): kerasish only")
     print(f"device {args.device}, threads {args.threads}, BLAS {blas_kernel()}")
-    ours = bench_kerasish(args.device, args.repeat)
-    theirs = bench_torch(args.device, args.repeat) if torch else {}
+    ours = run_one("kerasish", args)
+    theirs = run_one("torch", args) if have_torch else {}
     if not args.no_rss and args.device == "cpu":
         ours["RSS"] = peak_rss_mib("kerasish", args.device, args.threads)
-        if torch:
+        if have_torch:
             theirs["RSS"] = peak_rss_mib("torch", args.device, args.threads)
     rows = [("W1 MLP train step", "W1", "ms", False), ("W2 convnet train step", "W2", "ms", False),
             ("W4 MLP predict 10k @1024", "W4", "samples/s", True), ("RSS 50 W2 steps (peak)", "RSS", "MiB", False)]
@@ -206,7 +230,7 @@ def main():
         k, t = ours[key], theirs.get(key)
         # ratio > 1 means kerasish is slower / heavier, whatever the unit
         ratio = (t / k if higher_better else k / t) if t else None
-        print(f"{label:28} {unit:>10} {k:10.1f} {t if t is None else f'{t:10.1f}':>10} "
+        print(f"{label:28} {unit:>10} {k:10.1f} {'-' if t is None else f'{t:10.1f}':>10} "
               f"{'' if ratio is None else f'{ratio:7.2f}x':>8}")
     print("ratio = kerasish cost / torch cost (time, memory, or torch throughput / kerasish throughput)")
     if args.json:

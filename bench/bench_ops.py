@@ -7,7 +7,10 @@
 Run: python bench/bench_ops.py [--threads N]
 """
 import argparse
+import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -75,28 +78,48 @@ def matmul_torch():
     return run
 
 
+def measure(lib, n_ops):
+    """(us per chain op, ms per matmul step) for one library."""
+    chain, matmul = (chain_kerasish, matmul_kerasish) if lib == "kerasish" else (chain_torch, matmul_torch)
+    return best_time(chain(n_ops)) / n_ops * 1e6, best_time(matmul(), number=10) * 1e3
+
+
+def run_one(lib, args):
+    """One library per fresh process: two BLAS thread pools in one process distort both."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--only", lib, "--threads", str(args.threads),
+           "--ops", str(args.ops)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(out.stderr[-2000:])
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--ops", type=int, default=200)
+    parser.add_argument("--only", choices=["kerasish", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.only:
+        if args.only == "torch":
+            import torch
+            torch.set_num_threads(args.threads)
+        print(json.dumps(measure(args.only, args.ops)))
+        return
     try:
-        import torch
-        torch.set_num_threads(args.threads)
+        import torch  # noqa: F401
+        have_torch = True
     except ImportError:
-        torch = None
+        have_torch = False
         print("PyTorch not installed: `pip install torch==2.13.0` to compare")
-
-    rows = []
-    k = best_time(chain_kerasish(args.ops)) / args.ops * 1e6
-    t = best_time(chain_torch(args.ops)) / args.ops * 1e6 if torch else None
-    rows.append((f"(a) {args.ops}-op scalar chain, fwd+bwd", "us/op", k, t))
-    k = best_time(matmul_kerasish(), number=10) * 1e3
-    t = best_time(matmul_torch(), number=10) * 1e3 if torch else None
-    rows.append(("(b) (128,784)@(784,512)->relu->sum, fwd+bwd", "ms", k, t))
-
+    ours = run_one("kerasish", args)
+    theirs = run_one("torch", args) if have_torch else None
+    names = [(f"(a) {args.ops}-op scalar chain, fwd+bwd", "us/op"),
+             ("(b) (128,784)@(784,512)->relu->sum, fwd+bwd", "ms")]
     print(f"{'workload':48} {'unit':>5} {'kerasish':>10} {'torch':>10} {'ratio':>7}")
-    for name, unit, k, t in rows:
+    for i, (name, unit) in enumerate(names):
+        k, t = ours[i], theirs[i] if theirs else None
         ts = f"{t:10.2f}" if t else f"{'-':>10}"
         ratio = f"{k / t:6.2f}x" if t else f"{'-':>7}"
         print(f"{name:48} {unit:>5} {k:10.2f} {ts} {ratio}")
