@@ -180,8 +180,9 @@ def _host_creator(fn):
     return create
 
 
-def _as_strided(x, shape=None, strides=None, **kwargs):
-    return FakeArray(np.lib.stride_tricks.as_strided(_unwrap(x), shape, strides, **kwargs))
+def _as_strided(x, shape=None, strides=None):
+    """CuPy's signature: no `writeable=` / `subok=` keywords."""
+    return FakeArray(np.lib.stride_tricks.as_strided(_unwrap(x), shape, strides))
 
 
 class FakeNumpy(types.ModuleType):
