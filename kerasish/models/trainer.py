@@ -9,9 +9,6 @@ Logged values follow Keras: batch logs are running means over the epoch so far, 
 by batch size (the last partial batch is kept and counts for its real size); an epoch's
 'loss' is therefore the mean over the epoch while the weights changed, not `evaluate`'s.
 """
-import copy
-import numbers
-
 import numpy as np
 
 from kerasish import backend
@@ -20,6 +17,8 @@ from kerasish.callbacks.callback_list import CallbackList
 from kerasish.callbacks.progbar import resolve_verbose
 from kerasish.data.adapters import flatten, is_array_structure, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasish.data.epoch_iterator import EpochIterator, _apply_class_weight, train_validation_split
+from kerasish.models.compile_utils import (CompileLoss, CompileMetrics, RunningMean, flat_outputs, output_names,
+                                           per_output, targets_per_output, to_float)
 from kerasish.tensor import Tensor
 
 
@@ -77,247 +76,6 @@ def _shapes(x):
     return (None,) + tuple(x.shape[1:])
 
 
-def _float(value):
-    if type(value) is float:
-        return value
-    if hasattr(value, "item"):
-        return float(value.item())
-    return float(value)
-
-
-def _names_for(y_pred, model):
-    """Output names: dict keys, the model's `output_names`, or output_0, output_1, ...; [None] for one."""
-    if isinstance(y_pred, dict):
-        return list(y_pred)
-    if isinstance(y_pred, (list, tuple)):
-        if len(y_pred) == 1:
-            return [None]
-        try:
-            names = list(getattr(model, "output_names", None) or [])
-        except (AttributeError, ValueError):
-            names = []
-        if len(names) == len(y_pred) and len(set(names)) == len(names):
-            return [str(n) for n in names]
-        return [f"output_{i}" for i in range(len(y_pred))]
-    return [None]
-
-
-def _flat_outputs(y_pred, names):
-    if isinstance(y_pred, dict):
-        return [y_pred[n] for n in names]
-    if isinstance(y_pred, (list, tuple)):
-        return list(y_pred)
-    return [y_pred]
-
-
-def _per_output(value, names, what, allow_missing=False):
-    """Spreads `value` (one for all, a list, or a dict by output name) over the outputs."""
-    k = len(names)
-    if names == [None]:
-        if isinstance(value, (list, tuple)) and len(value) == 1:
-            return [value[0]]
-        if isinstance(value, dict) and len(value) == 1:
-            return [next(iter(value.values()))]
-        if isinstance(value, (list, tuple, dict)):
-            raise ValueError(f"The model has a single output, but {what} is a {type(value).__name__} of "
-                             f"{len(value)} items; pass one {what} (not a list or dict)")
-        return [value]
-    if isinstance(value, dict):
-        unknown = [n for n in value if n not in names]
-        if unknown:
-            raise ValueError(f"{what} has keys {unknown} that are not output names; the outputs are {names}")
-        missing = [n for n in names if n not in value]
-        if missing and not allow_missing:
-            raise ValueError(f"{what} has no entry for outputs {missing}; the outputs are {names}")
-        return [value.get(n) for n in names]
-    if isinstance(value, (list, tuple)):
-        if len(value) != k:
-            raise ValueError(f"The model has {k} outputs {names}, but {what} is a list of {len(value)}; "
-                             f"pass {k} items (or a dict keyed by output name)")
-        return list(value)
-    return [value] * k
-
-
-def _targets_per_output(y, names):
-    if names != [None] and y is not None and not isinstance(y, (list, tuple, dict)):
-        raise ValueError(f"The model has {len(names)} outputs {names}, but y is a single array; pass a list "
-                         f"of {len(names)} arrays or a dict keyed by output name")
-    if y is None:
-        return [None] * len(names)
-    return _per_output(y, names, "y", allow_missing=True)
-
-
-class _RunningMean:
-    """A scalar mean weighted by sample count (the loss trackers); `update_state(value, n)`."""
-
-    def __init__(self, name):
-        self.name = name
-        self.total = 0.0
-        self.count = 0.0
-
-    def update_state(self, values, sample_weight=None):
-        """Adds `values` (a scalar, Tensor or array mean) with weight `sample_weight` (default 1)."""
-        n = 1.0 if sample_weight is None else float(sample_weight)
-        self.total += _float(values) * n
-        self.count += n
-
-    def result(self):
-        """The weighted mean so far (0.0 before any update)."""
-        return self.total / self.count if self.count else 0.0
-
-    def reset_state(self):
-        """Forgets all updates."""
-        self.total = 0.0
-        self.count = 0.0
-
-
-# --- compiled loss and metrics ------------------------------------------------------------------
-def _call_loss(fn, y_true, y_pred, sample_weight):
-    from kerasish.losses import is_seed_loss
-    if is_seed_loss(fn):
-        value = fn(y_pred, y_true) if sample_weight is None else fn(y_pred, y_true, sample_weight=sample_weight)
-    else:
-        value = fn(y_true, y_pred) if sample_weight is None else fn(y_true, y_pred, sample_weight=sample_weight)
-    if not isinstance(value, Tensor):
-        raise TypeError(f"The loss {fn!r} returned {type(value).__name__}; a loss must return a Tensor "
-                        "computed from y_pred with kerasish ops (so that gradients flow)")
-    return value if value.ndim == 0 else value.mean()
-
-
-class _CompileLoss:
-    """The compiled loss: one loss per output, weighted, summed; built at the first batch."""
-
-    def __init__(self, loss, loss_weights):
-        from kerasish import losses
-        self.spec = loss
-        if isinstance(loss, dict):
-            self.resolved = {k: losses.get(v) for k, v in loss.items()}
-        elif isinstance(loss, (list, tuple)):
-            self.resolved = [losses.get(v) for v in loss]
-        else:
-            self.resolved = losses.get(loss)
-        if loss_weights is not None and not isinstance(loss_weights, (dict, list, tuple, numbers.Real)):
-            raise TypeError(f"loss_weights must be a number, a list or a dict, got {type(loss_weights).__name__}")
-        self.loss_weights = loss_weights
-        self.names = None
-        self.fns = None
-        self.trackers = []
-
-    def build(self, names):
-        self.names = names
-        self.fns = _per_output(self.resolved, names, "loss", allow_missing=True)
-        weights = _per_output(self.loss_weights, names, "loss_weights", allow_missing=True)
-        self.weights = [1.0 if w is None else float(w) for w in weights]
-        multi = names != [None]
-        self.trackers = [_RunningMean(f"{n}_loss") if multi and fn is not None else None
-                         for n, fn in zip(names, self.fns)]
-
-    def __call__(self, y_true, y_pred, sample_weight, n):
-        total = None
-        for i, fn in enumerate(self.fns):
-            if fn is None:
-                continue
-            if y_true[i] is None:
-                raise ValueError(f"No target given for output {self.names[i] or 0!r}, which has a loss: "
-                                 "pass y for it, or compile with loss=None for that output")
-            value = _call_loss(fn, y_true[i], y_pred[i], sample_weight[i])
-            if self.weights[i] != 1.0:
-                value = value * self.weights[i]
-            if self.trackers[i] is not None:
-                self.trackers[i].update_state(value, n)
-            total = value if total is None else total + value
-        return total
-
-
-def _metric_list(spec, what):
-    if spec is None:
-        return []
-    if isinstance(spec, (str, dict)) or callable(spec) or not isinstance(spec, (list, tuple)):
-        if isinstance(spec, dict):
-            return spec
-        raise TypeError(f"{what} must be a list (or a dict keyed by output name), got {type(spec).__name__}: "
-                        f"write {what}=[{spec!r}]")
-    return list(spec)
-
-
-class _CompileMetrics:
-    """The compiled metrics, one set per output; built at the first batch (accuracy needs shapes)."""
-
-    def __init__(self, metrics, weighted_metrics):
-        self.spec = _metric_list(metrics, "metrics")
-        self.weighted_spec = _metric_list(weighted_metrics, "weighted_metrics")
-        for item in _leaves_of(self.spec) + _leaves_of(self.weighted_spec):
-            _check_metric_identifier(item)
-        self.entries = []     # (output index, metric, weighted)
-        self.built = False
-
-    def build(self, names, y_true, y_pred, loss_fns):
-        entries, seen_ids = [], set()
-        for spec, weighted in ((self.spec, False), (self.weighted_spec, True)):
-            per_output = self._spread(spec, names)
-            for i, items in enumerate(per_output):
-                for item in items:
-                    metric = _make_metric(item, loss_fns[i], y_true[i], y_pred[i])
-                    if id(metric) in seen_ids:
-                        metric = copy.deepcopy(metric)
-                    seen_ids.add(id(metric))
-                    if names[i] is not None:
-                        metric.name = f"{names[i]}_{metric.name}"
-                    if weighted and any(m.name == metric.name for _, m, _ in entries):
-                        metric.name = "weighted_" + metric.name
-                    entries.append((i, metric, weighted))
-        self.entries = entries
-        self.built = True
-
-    @staticmethod
-    def _spread(spec, names):
-        k = len(names)
-        if isinstance(spec, dict):
-            per = _per_output(spec, names, "metrics", allow_missing=True)
-            return [[] if v is None else (list(v) if isinstance(v, (list, tuple)) else [v]) for v in per]
-        if k > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
-            if len(spec) != k:
-                raise ValueError(f"metrics is a list of {len(spec)} lists, but the model has {k} outputs {names}")
-            return [list(s or []) for s in spec]
-        return [list(spec) for _ in range(k)]
-
-    def update_state(self, y_true, y_pred, sample_weight):
-        for i, metric, weighted in self.entries:
-            if y_true[i] is None:
-                continue
-            if weighted and sample_weight[i] is not None:
-                metric.update_state(y_true[i], y_pred[i], sample_weight=sample_weight[i])
-            else:
-                metric.update_state(y_true[i], y_pred[i])
-
-    @property
-    def metrics(self):
-        return [m for _, m, _ in self.entries]
-
-
-def _leaves_of(spec):
-    if isinstance(spec, dict):
-        spec = list(spec.values())
-    out = []
-    for s in spec:
-        out.extend(_leaves_of(s) if isinstance(s, (list, tuple, dict)) else [s])
-    return out
-
-
-def _check_metric_identifier(item):
-    """Raises at compile time for an unknown metric name (listing the valid ones)."""
-    if item is None or not isinstance(item, str) or item.lower() in ("accuracy", "acc"):
-        return
-    from kerasish import metrics
-    metrics.get(item)
-
-
-def _make_metric(item, loss_fn, y_true, y_pred):
-    """A metric object for one output ('accuracy' / 'acc' pick binary / categorical / sparse by the loss)."""
-    from kerasish import metrics
-    return metrics.get(item, loss=loss_fn)
-
-
 # --- the mixin --------------------------------------------------------------------------------------
 class Trainer:
     """Mixin giving a Model `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` calls.
@@ -367,9 +125,9 @@ class Trainer:
         if global_policy().name == "mixed_float16" and not isinstance(self.optimizer, LossScaleOptimizer):
             self.optimizer = LossScaleOptimizer(self.optimizer)  # float16 gradients need loss scaling
         self.loss = loss
-        self._compile_loss = _CompileLoss(loss, loss_weights)
-        self._compile_metrics = _CompileMetrics(metrics, weighted_metrics)
-        self._loss_tracker = _RunningMean("loss")
+        self._compile_loss = CompileLoss(loss, loss_weights)
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._loss_tracker = RunningMean("loss")
         self._optimizer_ready = bool(self.optimizer.params)
         self._metrics_cache = None
         self._compiled = True
@@ -405,16 +163,16 @@ class Trainer:
 
     def get_metrics_result(self):
         """The logs dict {name: float} of the current running means."""
-        return {m.name: _float(m.result()) for m in self.metrics}
+        return {m.name: to_float(m.result()) for m in self.metrics}
 
     # --- one step ---------------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The total loss Tensor: compiled loss(es), weighted, plus regularization (`self.losses`)."""
         names = self._ensure_built(y, y_pred)
-        y_true = _targets_per_output(y, names)
+        y_true = targets_per_output(y, names)
         preds = [p.astype("float32") if p.dtype == np.float16 else p  # losses in float32 under mixed precision
-                 for p in _flat_outputs(y_pred, names)]
-        weights = _per_output(sample_weight, names, "sample_weight", allow_missing=True)
+                 for p in flat_outputs(y_pred, names)]
+        weights = per_output(sample_weight, names, "sample_weight", allow_missing=True)
         total = self._compile_loss(y_true, preds, weights, _num_samples(preds[0]))
         penalties = self.losses
         if penalties:
@@ -433,19 +191,18 @@ class Trainer:
         if self._compile_metrics.entries and y is not None:
             with no_grad():
                 self._compile_metrics.update_state(
-                    _targets_per_output(y, names), _flat_outputs(y_pred, names),
-                    _per_output(sample_weight, names, "sample_weight", allow_missing=True))
+                    targets_per_output(y, names), flat_outputs(y_pred, names),
+                    per_output(sample_weight, names, "sample_weight", allow_missing=True))
         return self.get_metrics_result()
 
     def _ensure_built(self, y, y_pred):
         names = self._compile_loss.names
         if names is None:
-            names = _names_for(y_pred, self)
+            names = output_names(y_pred, self)
             self._compile_loss.build(names)
             self._metrics_cache = None
         if not self._compile_metrics.built and y is not None:
-            self._compile_metrics.build(names, _targets_per_output(y, names), _flat_outputs(y_pred, names),
-                                        self._compile_loss.fns)
+            self._compile_metrics.build(names, self._compile_loss.fns)
             self._metrics_cache = None
         return names
 
@@ -543,7 +300,7 @@ class Trainer:
                 if steps == 0:
                     raise ValueError("evaluation got no batches: the validation / test data is empty "
                                      "or ran out of data")
-                logs = {k: _float(v) for k, v in logs.items()}
+                logs = {k: to_float(v) for k, v in logs.items()}
                 callbacks.on_test_end(logs)
         finally:
             self.train(previous)
@@ -622,7 +379,7 @@ class Trainer:
                 skip = 0
                 if steps == 0:
                     break
-                epoch_logs = {k: _float(v) for k, v in batch_logs.items()}
+                epoch_logs = {k: to_float(v) for k, v in batch_logs.items()}
                 if val_data is not None and validate_at(epoch):
                     val_logs = self._test_loop(val_data, callbacks)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -698,7 +455,7 @@ class Trainer:
             logs = self.train_step(_to_device(batch, self.device))
         finally:
             self.train(previous)
-        logs = {k: _float(v) for k, v in logs.items()}
+        logs = {k: to_float(v) for k, v in logs.items()}
         return logs if return_dict else _flat_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False, reset_metrics=True):
@@ -713,7 +470,7 @@ class Trainer:
                 logs = self.test_step(_to_device(pack_x_y_sample_weight(x, y, sample_weight), self.device))
         finally:
             self.train(previous)
-        logs = {k: _float(v) for k, v in logs.items()}
+        logs = {k: to_float(v) for k, v in logs.items()}
         return logs if return_dict else _flat_logs(logs)
 
     def predict_on_batch(self, x):
