@@ -11,6 +11,8 @@ derive from it and are usable as layers:
 
 `gelu` defaults to the exact erf form (as Keras); `gelu(x, approximate=True)` is the tanh form.
 """
+import numbers
+
 from kerasish import ops
 from kerasish.layers.base import LAYER_REGISTRY, Layer
 from kerasish.ops import activation as _a
@@ -201,6 +203,10 @@ class Activation(Layer):
         """Applies the activation to `x`."""
         return self.activation(x)
 
+    def compute_output_shape(self, input_shape):
+        """The input shape (activations are elementwise; softmax keeps the shape too)."""
+        return tuple(input_shape)
+
     def get_config(self):
         config = super().get_config()
         if type(self) is Activation:  # subclasses fix their function: no `activation` argument
@@ -235,7 +241,8 @@ class ReLU(Activation):
         if negative_slope < 0:
             raise ValueError(f"ReLU negative_slope must be >= 0, got {negative_slope}")
         super().__init__(relu, **kwargs)
-        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope, self.threshold = float(negative_slope), float(threshold)
 
     def forward(self, x):
         return relu(x, self.negative_slope, self.max_value, self.threshold)
@@ -252,14 +259,14 @@ class Softmax(Activation):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(softmax, **kwargs)
-        self.axis = axis
+        self.axis = int(axis) if isinstance(axis, numbers.Integral) else tuple(int(a) for a in axis)
 
     def forward(self, x):
         return ops.softmax(x, axis=self.axis)
 
     def get_config(self):
         config = super().get_config()
-        config["axis"] = self.axis
+        config["axis"] = self.axis if isinstance(self.axis, int) else list(self.axis)
         return config
 
 

@@ -1,4 +1,6 @@
 """Conv2D: 2-D convolution layer, in the seed's and in Keras's call style."""
+import contextlib
+
 import numpy as np
 
 from kerasish import activations, initializers, regularizers
@@ -39,6 +41,15 @@ def default_name(kwargs, base):
     if kwargs.get("name") is None:
         kwargs["name"] = unique_name(base)
     return kwargs
+
+
+@contextlib.contextmanager
+def naming_errors(layer):
+    """Prefixes a ValueError raised inside (e.g. an image too small for the window) with the layer."""
+    try:
+        yield
+    except ValueError as e:
+        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): {e}") from None
 
 
 def register_aliases(**classes):
@@ -112,6 +123,8 @@ class Conv2D(Layer):
         self.kernel = self.bias = None
         self.input_spec = ImageInputSpec(self.data_format)
         self.in_channels = in_channels
+        # the seed style's in_channels goes into the config, so a clone is built (and loadable) at once
+        self._config_in_channels = None if in_channels is None else int(in_channels)
         if in_channels is not None:
             shape = (None, None, None, in_channels) if self.data_format == "channels_last" else \
                 (None, in_channels, None, None)
@@ -140,10 +153,11 @@ class Conv2D(Layer):
             x = x.astype(self.compute_dtype)
         # plain relu is applied inside the convolution op (in place, one node less)
         fused = self.activation is activations.relu
-        out = conv_ops.Conv2DFunction.apply(x, self.kernel, self.bias, strides=self.strides,
-                                            padding=self.padding, dilation=self.dilation_rate,
-                                            data_format=self.data_format, relu=fused,
-                                            save=conv_ops.backward_needs(x, self.kernel, self.bias))
+        with naming_errors(self):
+            out = conv_ops.Conv2DFunction.apply(x, self.kernel, self.bias, strides=self.strides,
+                                                padding=self.padding, dilation=self.dilation_rate,
+                                                data_format=self.data_format, relu=fused,
+                                                save=conv_ops.backward_needs(x, self.kernel, self.bias))
         return out if fused else self.activation(out)
 
     def compute_output_shape(self, input_shape):
@@ -165,6 +179,8 @@ class Conv2D(Layer):
             "activity_regularizer": regularizers.serialize(self._activity_regularizer),
             "kernel_constraint": None, "bias_constraint": None,
         })
+        if self._config_in_channels is not None:
+            config["in_channels"] = self._config_in_channels
         return config
 
 

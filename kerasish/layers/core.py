@@ -1,6 +1,7 @@
 """Core layers: Dense, Flatten, Reshape, Dropout, Lambda."""
 import inspect
 import math
+import numbers
 
 import numpy as np
 
@@ -94,6 +95,8 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self._activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel = self.bias = None
+        # the seed style's input_size goes into the config, so a clone is built (and loadable) at once
+        self._config_input_size = None if input_size is None else int(input_size)
         if input_size is not None:
             self.build((None, int(input_size)))
 
@@ -125,6 +128,10 @@ class Dense(Layer):
             out = out + self.bias
         return self.activation(out)
 
+    def compute_output_shape(self, input_shape):
+        """The input shape with the last axis replaced by `units`."""
+        return (*tuple(input_shape)[:-1], self.units)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -135,6 +142,8 @@ class Dense(Layer):
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
             activity_regularizer=regularizers.serialize(self._activity_regularizer),
             kernel_constraint=None, bias_constraint=None)
+        if self._config_input_size is not None:
+            config["input_size"] = self._config_input_size
         return config
 
 
@@ -161,6 +170,11 @@ class Flatten(Layer):
         if self.data_format == "channels_first" and x.ndim > 2:
             x = x.transpose(0, *range(2, x.ndim), 1)
         return x.reshape(x.shape[0], -1)
+
+    def compute_output_shape(self, input_shape):
+        """(batch, product of the other axes); None if any of them is unknown."""
+        rest = tuple(input_shape)[1:]
+        return (input_shape[0], None if None in rest else math.prod(rest))
 
     def get_config(self):
         config = super().get_config()
@@ -204,6 +218,14 @@ class Reshape(Layer):
                              f"({size} values) into {self.target_shape}")
         return x.reshape(x.shape[0], *self.target_shape)
 
+    def compute_output_shape(self, input_shape):
+        """(batch, *target_shape), a -1 resolved when the sample size is known."""
+        target, rest = list(self.target_shape), tuple(input_shape)[1:]
+        if -1 in target:
+            known = math.prod(n for n in target if n != -1)
+            target[target.index(-1)] = None if None in rest else math.prod(rest) // known
+        return (input_shape[0], *target)
+
     def get_config(self):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
@@ -224,11 +246,11 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ValueError(f"Dropout '{self.name}': rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
+        self.noise_shape = None if noise_shape is None else tuple(None if n is None else int(n) for n in noise_shape)
+        self.seed = None if seed is None else int(seed)
         self._generator_state = None
 
     def forward(self, x, training=None):
@@ -237,6 +259,10 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return x
         return dropout(x, self.rate, self.noise_shape, self._generator())
+
+    def compute_output_shape(self, input_shape):
+        """The input shape."""
+        return tuple(input_shape)
 
     def _generator(self):
         if self.seed is None:

@@ -55,6 +55,10 @@ class Embedding(Layer):
                              f"got min {int(idx.min())}, max {int(idx.max())}")
         return self.embeddings[idx]
 
+    def compute_output_shape(self, input_shape):
+        """The input shape with `output_dim` appended."""
+        return (*tuple(input_shape), self.output_dim)
+
     def get_config(self):
         config = super().get_config()
         config.update(input_dim=self.input_dim, output_dim=self.output_dim,

@@ -63,6 +63,10 @@ class _Normalization(Layer):
     def _upcast(x):
         return x.astype("float32") if x.dtype.itemsize < 4 else x
 
+    def compute_output_shape(self, input_shape):
+        """The input shape."""
+        return tuple(input_shape)
+
     def get_config(self):
         config = super().get_config()
         config.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,

@@ -1,7 +1,8 @@
 """Pooling layers: MaxPool2D / MaxPooling2D, AveragePooling2D / AvgPool2D, global pooling."""
 from kerasish._config import is_grad_enabled
 from kerasish.layers.base import Layer
-from kerasish.layers.conv import ImageInputSpec, _alias, _padding_config, default_name, register_aliases
+from kerasish.layers.conv import (ImageInputSpec, _alias, _padding_config, default_name, naming_errors,
+                                  register_aliases)
 from kerasish.ops import conv as conv_ops
 
 
@@ -24,8 +25,9 @@ class _Pooling2D(Layer):
 
     def forward(self, x):
         """Pools each window of `x`."""
-        return self._function.apply(x, pool_size=self.pool_size, strides=self.strides, padding=self.padding,
-                                    data_format=self.data_format, **self._extra(x))
+        with naming_errors(self):
+            return self._function.apply(x, pool_size=self.pool_size, strides=self.strides, padding=self.padding,
+                                        data_format=self.data_format, **self._extra(x))
 
     def _extra(self, x):
         return {}
