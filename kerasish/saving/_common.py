@@ -65,7 +65,8 @@ def read_json_attr(group, name):
     try:
         return json.loads(to_str(raw))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"attribute '{name}' is not valid JSON: {exc}") from exc
+        raise ValueError(f"'{group.file.filename}': attribute '{name}' of '{group.name}' is not valid "
+                         f"JSON (damaged or crafted file?): {exc}") from None
 
 
 def kerasish_version():

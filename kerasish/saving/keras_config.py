@@ -146,6 +146,9 @@ def convert(serialized, custom_objects=None):
     if not isinstance(serialized, dict) or "class_name" not in serialized:
         raise ValueError(f"Expected a serialized layer with 'class_name', got {serialized!r:.200}")
     class_name = serialized["class_name"]
+    if not isinstance(class_name, str) or not isinstance(serialized.get("config") or {}, dict):
+        raise ValueError(f"A serialized layer needs a string 'class_name' and a dict 'config', got "
+                         f"{serialized!r:.200}")
     if class_name == "Model" and isinstance(serialized.get("config"), dict) \
             and "input_layers" in serialized["config"]:
         class_name = "Functional"

@@ -192,18 +192,6 @@ def _load_open(f, path, custom_objects, compile):
     return model
 
 
-def _known_objects(custom_objects):
-    """custom_objects + active scopes + registered names (bare and 'package>name')."""
-    table = {}
-    for key, obj in serialization._USER_REGISTRY.items():
-        table[key] = obj
-        table.setdefault(key.split(">", 1)[1], obj)
-    for scope in serialization._scopes():
-        table.update(scope)
-    table.update(custom_objects or {})
-    return table
-
-
 def _is_config(value):
     return isinstance(value, dict) and "class_name" in value and "config" in value
 
@@ -234,7 +222,7 @@ def _compile(model, training, custom_objects, from_keras):
         args = {k: v for k, v in training.items() if k != "optimizer_config" and v is not None}
         if training.get("optimizer_config") is not None:
             args["optimizer"] = optimizers.deserialize(training["optimizer_config"], custom_objects)
-    table = _known_objects(custom_objects)
+    table = serialization.visible_objects(custom_objects)
     try:
         for key in ("loss", "metrics", "weighted_metrics"):
             if args.get(key) is not None:
@@ -263,7 +251,11 @@ def _restore_optimizer(model, group, path):
         params = getattr(model, "trainable_weights", None)
         if params:
             optimizer.set_parameters(params)
-    optimizer.load_state_dict(state)
+    try:
+        optimizer.load_state_dict(state)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"The optimizer state in '{path}' does not fit the model: {exc}. Load with "
+                         "compile=False to skip it.") from exc
 
 
 # Keras's optimizer variable suffixes -> kerasish slot names, Keras 3 ('adam/<path>_momentum')

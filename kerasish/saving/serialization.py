@@ -113,6 +113,27 @@ def get_registered_object(name, custom_objects=None):
     return hits[0] if len(hits) == 1 else None
 
 
+def visible_objects(custom_objects=None):
+    """Every name deserialization can see: registered objects (as 'package>name' and, when
+    unambiguous, bare name), then the active scopes, then `custom_objects` (later ones win)."""
+    table, bare = {}, {}
+    for key, obj in _USER_REGISTRY.items():
+        table[key] = obj
+        bare.setdefault(key.split(">", 1)[1], []).append(obj)
+    table.update({name: objs[0] for name, objs in bare.items() if len(objs) == 1 and name not in table})
+    for scope in _scopes():
+        table.update(scope)
+    table.update(custom_objects or {})
+    return table
+
+
+def _takes_custom_objects(from_config):
+    try:
+        return "custom_objects" in inspect.signature(from_config).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _scopes():
     if not hasattr(_SCOPE, "stack"):
         _SCOPE.stack = []
@@ -211,6 +232,8 @@ def deserialize_layer(config, custom_objects=None):
         raise ValueError(f"'{class_name}' resolves to {cls!r}, which has no from_config()")
     with custom_object_scope(custom_objects):
         try:
+            if _takes_custom_objects(cls.from_config):  # e.g. Lambda looks its function up by name
+                return cls.from_config(dict(inner), custom_objects=visible_objects(custom_objects))
             return cls.from_config(dict(inner))
         except TypeError as exc:
             raise ValueError(f"Could not rebuild '{class_name}' from its config: {exc}") from exc

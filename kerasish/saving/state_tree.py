@@ -43,15 +43,21 @@ def _key(k):
     return tuple(_key(v) for v in k) if isinstance(k, list) else k
 
 
+def _array(arrays, index):
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(arrays):
+        raise ValueError(f"array reference {index!r} is not one of the {len(arrays)} stored arrays")
+    return arrays[index]
+
+
 def _decode(obj, arrays):
     if isinstance(obj, list):
         return [_decode(v, arrays) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "__array__" in obj:
-        return np.array(arrays[int(obj["__array__"])])
+        return np.array(_array(arrays, obj["__array__"]))
     if "__scalar__" in obj:
-        return np.asarray(arrays[int(obj["__scalar__"])])[()]
+        return np.asarray(_array(arrays, obj["__scalar__"]))[()]
     if "__tuple__" in obj:
         return tuple(_decode(v, arrays) for v in obj["__tuple__"])
     if "__dict__" in obj:
@@ -76,15 +82,23 @@ def is_tree(group):
 
 
 def read_tree(group):
-    """Reads back what `write_tree` wrote (arrays as numpy arrays)."""
+    """Reads back what `write_tree` wrote (arrays as numpy arrays).
+
+    Raises:
+        ValueError: the group holds no saved state or a malformed structure (names the file).
+        OSError: an array the structure lists is missing (names the file).
+    """
+    where = f"'{group.file.filename}' (group '{group.name}')"
     if not is_tree(group):
-        raise ValueError(f"HDF5 group '{group.name}' does not hold saved kerasish state")
-    raw = group.attrs["structure"]
-    structure = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        raise ValueError(f"{where} does not hold saved kerasish state")
     n = sum(1 for _ in group.keys())
     arrays = []
     for i in range(n):
         if str(i) not in group:
-            raise OSError(f"Saved state in '{group.name}' lacks array {i} (damaged file?)")
+            raise OSError(f"Saved state in {where} lacks array {i} (damaged file?)")
         arrays.append(group[str(i)][()])
-    return _decode(structure, arrays)
+    try:
+        raw = group.attrs["structure"]
+        return _decode(json.loads(raw.decode() if isinstance(raw, bytes) else raw), arrays)
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"Saved state in {where} is malformed (damaged or crafted file?): {exc}") from None
