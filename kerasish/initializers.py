@@ -215,10 +215,19 @@ _BY_NAME = {
 }
 
 
+_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
+
+
+def _plain(value):
+    """numpy scalars (e.g. a float32 `value`, an int64 `seed`) as Python numbers, for JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def serialize(initializer):
     """{'class_name': ..., 'config': ...} for an initializer object; a plain function's name."""
     if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+        config = {k: _plain(v) for k, v in initializer.get_config().items()}
+        return {"class_name": type(initializer).__name__, "config": config}
     return getattr(initializer, "__name__", type(initializer).__name__)
 
 
@@ -230,14 +239,14 @@ def get(identifier):
         return identifier()
     if isinstance(identifier, dict):
         name = identifier.get("class_name", "")
-        classes = {cls.__name__: cls for cls in _BY_NAME.values()}
-        if name not in classes:
-            raise ValueError(f"Unknown initializer class {name!r}; valid: {', '.join(sorted(classes))}")
-        return classes[name].from_config(identifier.get("config", {}))
+        if name not in _CLASSES:
+            raise ValueError(f"Unknown initializer class {name!r}; valid: {', '.join(sorted(_CLASSES))}")
+        return _CLASSES[name].from_config(identifier.get("config", {}))
     if isinstance(identifier, str):
-        key = identifier.lower()
-        if key not in _BY_NAME:
-            raise ValueError(f"Unknown initializer {identifier!r}; valid names are: {', '.join(sorted(_BY_NAME))}")
-        return _BY_NAME[key]()
+        cls = _BY_NAME.get(identifier.lower()) or _CLASSES.get(identifier)  # 'he_normal' or 'HeNormal'
+        if cls is None:
+            raise ValueError(f"Unknown initializer {identifier!r}; valid names are: {', '.join(sorted(_BY_NAME))} "
+                             f"(or a class name: {', '.join(sorted(_CLASSES))})")
+        return cls()
     raise TypeError(f"Could not interpret initializer {identifier!r}: expected a name, dict, "
                     "Initializer or callable")

@@ -117,3 +117,20 @@ def test_reads_keras_configs():
     assert isinstance(I.get(keras), I.GlorotUniform)
     with pytest.raises(ValueError, match="unsupported arguments"):
         I.get({"class_name": "GlorotUniform", "config": {"input_axes": [0]}})
+
+
+def test_keras_class_names_work_as_strings():
+    # keras.initializers.get('HeNormal') resolves class names as well as snake_case names
+    assert isinstance(I.get("HeNormal"), I.HeNormal)
+    assert isinstance(I.get("GlorotUniform"), I.GlorotUniform)
+    assert isinstance(I.get("Zeros"), I.Zeros)
+    with pytest.raises(ValueError, match="valid names are"):
+        I.get("HeNormall")
+
+
+def test_numpy_scalar_arguments_serialize_to_json():
+    for init in (I.Constant(np.float32(0.5)), I.RandomNormal(np.float32(0.0), np.float64(0.1), seed=np.int64(2)),
+                 I.HeNormal(seed=np.int64(1))):
+        config = json.loads(json.dumps(I.serialize(init)))
+        clone = I.get(config)
+        np.testing.assert_array_equal(clone((3, 2)), init((3, 2)))

@@ -292,6 +292,30 @@ def test_ops_run_and_differentiate_on_the_fake_device():
     check_grad(lambda a: C.conv2d(a, k, data_format="channels_first", dilation_rate=2), x.transpose(0, 3, 1, 2))
 
 
+@pytest.mark.parametrize("channels, data_format, strides, padding", [
+    (1, "channels_last", 1, "valid"), (1, "channels_last", 2, "same"), (3, "channels_first", 2, 1),
+    (3, "channels_last", (1, 2), ((1, 0), (0, 2)))])
+def test_stride_tricks_use_only_cupys_as_strided_signature(monkeypatch, channels, data_format, strides, padding):
+    """cupy.lib.stride_tricks.as_strided(x, shape, strides) takes no numpy-only keyword (writeable, subok)."""
+    import fake_device
+    calls = []
+
+    def strict_as_strided(x, shape=None, strides=None):
+        calls.append(shape)
+        return fake_device._as_strided(x, shape, strides)
+    monkeypatch.setattr(fake_device.fake_numpy.lib.stride_tricks, "as_strided", strict_as_strided)
+    shape = (2, 7, 6, channels) if data_format == "channels_last" else (2, channels, 7, 6)
+    x = Tensor(R.standard_normal(shape), dtype="float64", device="fake", requires_grad=True)
+    k = Tensor(R.standard_normal((3, 2, channels, 2)), dtype="float64", device="fake", requires_grad=True)
+    out = C.conv2d(x, k, strides=strides, padding=padding, data_format=data_format)
+    pooled = C.max_pool2d(out, 2, 1, "same", data_format) + C.avg_pool2d(out, 2, 1, "same", data_format)
+    pooled.sum().backward()
+    assert calls and x.grad.shape == shape and k.grad.shape == (3, 2, channels, 2)
+    cpu = C.conv2d(Tensor(x.numpy(), dtype="float64"), Tensor(k.numpy(), dtype="float64"), strides=strides,
+                   padding=padding, data_format=data_format)
+    np.testing.assert_allclose(out.numpy(), cpu.numpy(), rtol=1e-12)
+
+
 def _torch_conv(torch, x, k, b, stride, padding, dilation):
     import torch.nn.functional as F
     xt = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
