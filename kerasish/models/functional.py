@@ -7,6 +7,7 @@ output shapes, records a `Node` and returns new KerasTensors. `Functional(inputs
 topologically once, and at call time runs them on real Tensors in that order.
 """
 import warnings
+from collections import Counter
 
 import numpy as np
 
@@ -390,6 +391,9 @@ class Functional(Model):
         except (KeyError, TypeError) as exc:
             raise ValueError(f"A functional model config needs 'layers' with names, got keys "
                              f"{sorted(config) if isinstance(config, dict) else type(config).__name__}") from exc
+        repeated = sorted(name for name, n in Counter(order).items() if n > 1)
+        if repeated:
+            raise ValueError(f"A functional model config names each layer once; repeated: {repeated}")
         layers = {}
         pending = {}
         made = {}  # layer name -> list of output structures, one per node made so far

@@ -172,9 +172,7 @@ def _load_open(f, path, custom_objects, compile):
         raise ValueError(f"No model config found in '{path}'.{hint}")
     from_keras = not _is_kerasish_file(f)
     with serialization.custom_object_scope(custom_objects):
-        if from_keras:
-            config = keras_config.convert(config, custom_objects)
-        model = serialization.deserialize_layer(config, custom_objects)
+        model = _model_from_config(config, path, custom_objects, from_keras)
         if "model_weights" not in f:
             raise ValueError(f"'{path}' has a model config but no 'model_weights' group")
         weights = f["model_weights"]
@@ -190,6 +188,16 @@ def _load_open(f, path, custom_objects, compile):
             if "optimizer_weights" in f:
                 _restore_optimizer(model, f["optimizer_weights"], path)
     return model
+
+
+def _model_from_config(config, path, custom_objects, from_keras):
+    """The (unbuilt) model a file's config describes; any problem is a ValueError naming the file."""
+    try:
+        if from_keras:
+            config = keras_config.convert(config, custom_objects)
+        return serialization.deserialize_layer(config, custom_objects)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise ValueError(f"Cannot rebuild the model saved in '{path}': {exc}") from exc
 
 
 def _is_config(value):

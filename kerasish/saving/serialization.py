@@ -10,7 +10,7 @@ import importlib
 import inspect
 import threading
 
-from kerasish.layers.base import LAYER_REGISTRY
+from kerasish.layers.base import LAYER_REGISTRY, Layer
 
 # 'package>name' -> class or function, filled by register_serializable.
 _USER_REGISTRY = {}
@@ -172,7 +172,6 @@ def serialize_layer(layer):
         `{'class_name': ..., 'config': ..., 'module': ...}`, plus `'registered_name'`
         when the class was registered with `register_serializable`.
     """
-    from kerasish.layers.base import Layer
     if not isinstance(layer, Layer):
         raise TypeError(f"serialize_layer expects a Layer, got {type(layer).__name__}")
     cls = type(layer)
@@ -228,15 +227,15 @@ def deserialize_layer(config, custom_objects=None):
             f"Unknown layer class '{class_name}'. kerasish does not ship it: pass it in "
             f"custom_objects={{'{class_name}': {class_name}}} or register it with "
             "@kerasish.saving.register_serializable().")
-    if not hasattr(cls, "from_config"):
-        raise ValueError(f"'{class_name}' resolves to {cls!r}, which has no from_config()")
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise ValueError(f"'{class_name}' resolves to {cls!r}, which is not a Layer class")
     with custom_object_scope(custom_objects):
         try:
             if _takes_custom_objects(cls.from_config):  # e.g. Lambda looks its function up by name
                 return cls.from_config(dict(inner), custom_objects=visible_objects(custom_objects))
             return cls.from_config(dict(inner))
-        except TypeError as exc:
-            raise ValueError(f"Could not rebuild '{class_name}' from its config: {exc}") from exc
+        except (TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise ValueError(f"Could not rebuild '{class_name}' from its config: {exc!r}") from exc
 
 
 serialize = serialize_layer

@@ -284,3 +284,40 @@ def test_tensor_input_is_not_copied_for_matching_dtype():
     net = Block()
     x = Tensor(np.ones((2, 3), np.float32))
     assert net(x).shape == (2, 3)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd_momentum"])
+def test_set_device_moves_real_optimizer_state_and_training_continues(optimizer):
+    import fake_device
+    from kerasish.layers.core import Dense
+    from kerasish.models.sequential import Sequential
+    from kerasish.optimizers import SGD, Adam
+    from kerasish.utils.random import set_random_seed
+
+    def make():
+        set_random_seed(0)
+        model = Sequential([Dense(5, activation="tanh", input_dim=3), Dense(1)])
+        opt = Adam(learning_rate=0.01) if optimizer == "adam" else SGD(learning_rate=0.05, momentum=0.9)
+        model.compile(optimizer=opt, loss="mse")
+        return model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
+    reference = make()
+    reference.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+
+    model = make()
+    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert model.set_device("fake") is model
+    is_fake = lambda a: isinstance(a, fake_device.FakeArray)  # noqa: E731
+    assert model.device == "fake" and all(w.device == "fake" for w in model.weights)
+    assert all(is_fake(w._grad) for w in model.parameters if w._grad is not None)
+    slots = [s for s in model.optimizer._slots if s]
+    assert len(slots) == len(model.parameters)
+    assert all(is_fake(v) for s in slots for v in s.values())
+    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)    # trains on the fake device
+    assert all(w.device == "fake" for w in model.weights)
+    model.set_device("cpu")
+    assert all(isinstance(v, np.ndarray) for s in model.optimizer._slots if s for v in s.values())
+    for a, b in zip(reference.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -68,7 +68,46 @@ def test_crafted_layer_class_fails_cleanly(tmp_path, entry, origin, no_foreign_i
         with h5py.File(path, "a") as f:
             del f.attrs["kerasish_version"]
             f.attrs["backend"] = "tensorflow"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="m.h5"):
+        load_model(path)
+
+
+def _saved_functional(tmp_path):
+    from kerasish.models.model import Model
+    inputs = Input(shape=(3,), name="x")
+    model = Model(inputs, Dense(2, name="out")(Dense(4, name="hidden")(inputs)))
+    model.save(tmp_path / "f.h5")
+    return tmp_path / "f.h5"
+
+
+def _set_nodes(value):
+    def edit(config):
+        config["config"]["layers"][2]["inbound_nodes"] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit", [
+    _set_nodes([{"args": [{"__keras_tensor__": ["hidden", 0]}], "kwargs": {}}]),
+    _set_nodes([{"args": [{"__keras_tensor__": ["hidden", "0", 0]}], "kwargs": {}}]),
+    _set_nodes([{"args": [{"__keras_tensor__": ["hidden", 0, 7]}], "kwargs": {}}]),
+    _set_nodes([{"args": [{"__keras_tensor__": [["hidden"], 0, 0]}], "kwargs": {}}]),
+    _set_nodes([{"args": [{"__keras_tensor__": ["nowhere", 0, 0]}], "kwargs": {}}]),
+    _set_nodes([{"args": [{"__keras_tensor__": ["out", 0, 0]}], "kwargs": {}}]),       # a cycle
+    _set_nodes([{"args": {"a": 1}, "kwargs": []}]),
+    _set_nodes(5),
+    lambda c: c["config"].update(output_layers={"__keras_tensor__": ["out", 3, 0]}),
+    lambda c: c["config"].update(layers=[{"name": "x"}]),
+    lambda c: c["config"]["layers"].append(c["config"]["layers"][1]),                   # a repeated name
+], ids=lambda e: "")
+@pytest.mark.parametrize("origin", ["kerasish", "keras"])
+def test_crafted_functional_graph_fails_cleanly(tmp_path, edit, origin):
+    path = _saved_functional(tmp_path)
+    _edit_json(path, "model_config", edit)
+    if origin == "keras":
+        with h5py.File(path, "a") as f:
+            del f.attrs["kerasish_version"]
+            f.attrs["backend"] = "tensorflow"
+    with pytest.raises(ValueError, match="f.h5"):
         load_model(path)
 
 
