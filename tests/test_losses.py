@@ -449,3 +449,38 @@ def test_deserialize_keras_config_with_unsupported_keys_warns():
     with pytest.warns(UserWarning, match="fn"):
         loss = L.deserialize(config)
     assert isinstance(loss, L.CategoricalCrossentropy) and loss.from_logits
+
+
+# --- host syncs: on a GPU every device -> host transfer waits for the GPU ---------------
+def _syncs(fn):
+    from host_syncs import count_host_syncs
+    with count_host_syncs() as syncs:
+        fn()
+    return syncs.count
+
+
+@pytest.mark.parametrize("name,loss,y_true,y_pred", KERAS_CASES, ids=[c[0] for c in KERAS_CASES])
+def test_keras_losses_sync_only_for_the_label_check(name, loss, y_true, y_pred):
+    pred = Tensor(y_pred, dtype="float64", device="fake", requires_grad=True)
+    target = Tensor(y_true, device="fake")
+    expected = 1 if isinstance(loss, L.SparseCategoricalCrossentropy) else 0  # one label-range check
+    assert _syncs(lambda: loss(target, pred).sum().backward()) == expected
+
+
+@pytest.mark.parametrize("loss", [L.CrossEntropy(), L.SoftmaxCrossEntropyLoss()])
+def test_seed_crossentropy_checks_index_labels_once(loss):
+    pred = Tensor(LOGITS, device="fake", requires_grad=True)
+    assert _syncs(lambda: loss(pred, Tensor(LABELS, device="fake")).backward()) == 1
+    assert _syncs(lambda: loss(pred, Tensor(ONEHOT, device="fake")).backward()) == 0
+    with pytest.raises(ValueError, match=r"\[0, 2\]"):
+        loss(pred, Tensor(LABELS + 1, device="fake"))
+
+
+def test_softmax_cross_entropy_op_label_check_can_be_skipped():
+    from kerasish import ops
+    logits = Tensor(LOGITS, device="fake")
+    labels = Tensor(LABELS, device="fake")
+    assert _syncs(lambda: ops.softmax_cross_entropy(logits, labels)) >= 1
+    assert _syncs(lambda: ops.softmax_cross_entropy(logits, labels, check_labels=False)) == 0
+    with pytest.raises(ValueError, match="out of range"):
+        ops.softmax_cross_entropy(Tensor(LOGITS), LABELS + 1)

@@ -82,11 +82,12 @@ def poisson(y_true, y_pred):
 
 
 def _hinge_labels(t):
-    """Maps {0, 1} labels to {-1, 1} (Keras's rule); other labels are used as they are."""
+    """Maps {0, 1} labels to {-1, 1} (Keras's rule); other labels are used as they are.
+
+    The test stays on the device (no host sync): a 0-d bool array picks the branch.
+    """
     xp = backend.get_array_module(t)
-    if bool(xp.all((t == 0) | (t == 1))):
-        return 2.0 * t - 1.0
-    return t
+    return xp.where(xp.all((t == 0) | (t == 1)), 2.0 * t - 1.0, t)
 
 
 def hinge(y_true, y_pred):
@@ -223,7 +224,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         p, _ = move_axis_last(p, None, axis)
     labels, valid = sparse_labels(y_true, p, ignore_class=ignore_class)
     if from_logits:
-        values = ops.softmax_cross_entropy(p, labels)
+        values = ops.softmax_cross_entropy(p, labels, check_labels=False)  # sparse_labels checked them
     else:
         values = losses_ops.ProbabilityCrossentropy.apply(p, labels, epsilon=EPSILON)
     if valid is not None:

@@ -91,12 +91,12 @@ class CrossEntropy(SeedLoss):
         if t.shape == prediction.shape and not (t.ndim and t.shape[-1] == 1 and t.dtype.kind in "iu"):
             t = t.astype(prediction.dtype, copy=False)
         elif t.shape in (prediction.shape[:-1], prediction.shape[:-1] + (1,)):
-            t, _ = sparse_labels(t, prediction, what=name)
+            t, _ = sparse_labels(t, prediction, what=name)  # the one label-range check (a host sync)
         else:
             raise ValueError(f"{name}: target of shape {t.shape} does not fit prediction of shape "
                              f"{prediction.shape}: give class indices of shape {prediction.shape[:-1]} "
                              f"or one-hot rows of shape {prediction.shape}")
-        return ops.softmax_cross_entropy(prediction, t, label_smoothing=self.label_smoothing)
+        return ops.softmax_cross_entropy(prediction, t, label_smoothing=self.label_smoothing, check_labels=False)
 
     def get_config(self):
         """Reduction, name and label_smoothing."""

@@ -306,14 +306,17 @@ def log_softmax(x, axis=-1):
     return _nn.LogSoftmax.apply(_tensor(x), axis=axis)
 
 
-def softmax_cross_entropy(logits, target, label_smoothing=0.0):
+def softmax_cross_entropy(logits, target, label_smoothing=0.0, check_labels=True):
     """Per-sample cross-entropy of softmax(logits) vs class indices or probability rows.
 
     Returns a Tensor of shape `logits.shape[:-1]`; fused and stable (log-sum-exp).
+    `check_labels=False` skips the label-range check (a host sync on GPU) when the
+    caller has already checked the labels.
     """
     logits = _tensor(logits)
     target = target.data if isinstance(target, Tensor) else backend.to_device(target, logits.device)
-    return _nn.SoftmaxCrossEntropy.apply(logits, target, label_smoothing=label_smoothing)
+    return _nn.SoftmaxCrossEntropy.apply(logits, target, label_smoothing=label_smoothing,
+                                         check_labels=check_labels)
 
 
 from kerasish.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: E402

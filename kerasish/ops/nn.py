@@ -77,17 +77,20 @@ class SoftmaxCrossEntropy(Function):
 
     Forward uses log-sum-exp; backward is (softmax - target) without forming the
     softmax Jacobian. Returns per-sample losses (shape = logits.shape[:-1]).
+    `check_labels=False` skips the label-range check (a device -> host sync) for callers
+    that have checked the labels already.
     """
 
-    def __init__(self, label_smoothing=0.0):
+    def __init__(self, label_smoothing=0.0, check_labels=True):
         self.label_smoothing = label_smoothing
+        self.check_labels = check_labels
 
     def forward(self, logits, target):
         xp = get_array_module(logits)
         logp = _log_softmax(logits, -1)
         n_classes = logits.shape[-1]
         if target.dtype.kind in "iu" and target.shape == logits.shape[:-1]:
-            if target.size and (int(target.min()) < 0 or int(target.max()) >= n_classes):
+            if self.check_labels and target.size and (int(target.min()) < 0 or int(target.max()) >= n_classes):
                 raise ValueError(f"class index out of range: labels must lie in [0, {n_classes - 1}], "
                                  f"got min {int(target.min())}, max {int(target.max())}")
             self.index = target
