@@ -364,7 +364,7 @@ def test_custom_metric_with_variables():
 
 
 # --- device-agnostic: the CuPy-like 'fake' test device refuses any numpy call on its data ---
-@pytest.mark.parametrize("make,y_true,y_pred", [
+FAKE_CASES = [
     (M.Accuracy, [1, 0, 2], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
     (M.BinaryAccuracy, [[1], [0], [1]], [[0.7], [0.6], [0.2]]),
     (M.CategoricalAccuracy, np.eye(3)[[1, 0, 0]], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
@@ -381,7 +381,10 @@ def test_custom_metric_with_variables():
     (M.CosineSimilarity, [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[2.0, 0.0], [1.0, 0.0], [1.0, 0.5]]),
     (lambda: M.SparseCategoricalCrossentropy(from_logits=True), [1, 0, 2], [[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
     (M.InferredAccuracy, [[1], [0], [1]], [[0.7], [0.6], [0.2]]),
-])
+]
+
+
+@pytest.mark.parametrize("make,y_true,y_pred", FAKE_CASES)
 def test_metrics_on_the_fake_device(make, y_true, y_pred):
     weights = [1.0, 2.0, 0.5, 1.0][:len(y_true)]
     host, device = make(), make()
@@ -404,3 +407,37 @@ def test_deserialize_keras_config_with_unsupported_keys_warns():
     with pytest.warns(UserWarning, match="mystery"):
         auc = M.deserialize(config)
     assert auc.num_thresholds == 10
+
+
+@pytest.mark.parametrize("make,y_true,y_pred", FAKE_CASES)
+def test_streaming_metrics_stay_on_the_device_until_result(make, y_true, y_pred):
+    from host_syncs import count_host_syncs
+    weights = np.array([1.0, 2.0, 0.5, 1.0][:len(y_true)])
+    host, device = make(), make()
+    label_checks = 1 if isinstance(device, M.SparseCategoricalCrossentropy) else 0  # the loss's range check
+    pred = Tensor(y_pred, dtype="float64", device="fake")
+    target = Tensor(np.asarray(y_true), device="fake")
+    for sw in (None, weights):
+        host.update_state(y_true, np.asarray(y_pred), sample_weight=sw)
+        with count_host_syncs() as syncs:
+            device.update_state(target, pred, sample_weight=None if sw is None else Tensor(sw, device="fake"))
+        assert syncs.count == label_checks
+    with count_host_syncs() as syncs:
+        result = device.result()
+    assert syncs.count <= 1
+    np.testing.assert_allclose(result, host.result(), rtol=1e-12)
+    device.reset_state()
+    host.reset_state()
+    np.testing.assert_allclose(device.result(), host.result())
+
+
+def test_metric_variables_accumulate_on_the_device():
+    from host_syncs import count_host_syncs
+    m = M.Mean()
+    var = m.add_variable(shape=(), name="total")
+    with count_host_syncs() as syncs:
+        for _ in range(3):
+            var.assign_add(Tensor([1.0, 2.0], device="fake").data.sum())
+    assert syncs.count == 0 and float(var) == 9.0 and var.numpy() == 9.0
+    m.reset_state()
+    assert float(var) == 0.0

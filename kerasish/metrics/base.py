@@ -1,9 +1,9 @@
 """The `Metric` base class, `Mean`, `Sum` and `MeanMetricWrapper`.
 
-Metrics never build a graph: they read raw arrays (`x.data` of a Tensor), compute on
-the predictions' device, and bring one scalar (or a small count array) back to the host
-per update. State is plain Python floats / numpy arrays, accumulated over batches and
-weighted by sample count, so a partial last batch counts for what it holds.
+Metrics never build a graph: they read raw arrays (`x.data` of a Tensor) and compute on
+the predictions' device. State lives in `MetricVariable`s that stay on that device, so an
+update costs no device -> host sync; `result()` brings the sums to the host once. Sums
+are weighted by sample count, so a partial last batch counts for what it holds.
 """
 import re
 
@@ -64,29 +64,80 @@ def _snake(name):
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+def accumulate(total, value):
+    """`total + value` on value's device, without a host sync (`total` is moved there if needed)."""
+    if hasattr(total, "shape") and hasattr(value, "shape"):
+        device = backend.device_of(value)
+        if backend.device_of(total) != device:  # the first update, or the model changed device
+            total = backend.to_device(total, device)
+    return total + value
+
+
+def host_values(*values):
+    """Host numpy copies of `values` (arrays on any device, or numbers): one transfer per device."""
+    out = list(values)
+    by_device = {}
+    for i, v in enumerate(values):
+        device = backend.device_of(v) if hasattr(v, "shape") else "cpu"
+        if device != "cpu":
+            by_device.setdefault(device, []).append(i)
+    for indices in by_device.values():
+        xp = backend.get_array_module(values[indices[0]])
+        flat = backend.to_numpy(xp.concatenate([values[i].reshape(-1).astype("float64") for i in indices]))
+        start = 0
+        for i in indices:
+            size = values[i].size
+            out[i] = flat[start:start + size].reshape(values[i].shape)
+            start += size
+    return [np.asarray(v) if hasattr(v, "shape") else v for v in out]
+
+
 class MetricVariable:
-    """A metric's state held on the host (Keras's `add_variable`): assign / assign_add / numpy."""
+    """A metric's state (Keras's `add_variable`): assign / assign_add / assign_sub / numpy.
+
+    The value stays on the device of the data added to it (no host sync per update);
+    `numpy()`, `float()` and `value` bring it to the host.
+    """
 
     def __init__(self, shape=(), initializer="zeros", dtype="float64", name=None):
         self.name = name
         self._initial = (np.ones if initializer == "ones" else np.zeros)(shape, dtype=dtype or "float64")
-        self.value = self._initial.copy()
+        self._value = None  # None: still the initial value
+
+    def raw(self):
+        """The value as an array on its current device."""
+        return self._initial if self._value is None else self._value
+
+    @property
+    def value(self):
+        """The value as a host numpy array; assigning sets it."""
+        return host_values(self.raw())[0].astype(self._initial.dtype, copy=True)
+
+    @value.setter
+    def value(self, value):
+        self.assign(value)
 
     def assign(self, value):
-        """Sets the value."""
-        self.value = np.broadcast_to(backend.to_numpy(raw(value)), self._initial.shape).astype(self.value.dtype)
+        """Sets the value (kept on value's device)."""
+        v = raw(value)
+        xp = backend.get_array_module(v)
+        self._value = xp.broadcast_to(v, self._initial.shape).astype(self._initial.dtype)
 
     def assign_add(self, value):
         """Adds to the value."""
-        self.assign(self.value + backend.to_numpy(raw(value)))
+        v = raw(value)
+        if self._value is None and not self._initial.any():  # 0 + v: no copy of the zeros to v's device
+            self.assign(v)
+        else:
+            self.assign(accumulate(self.raw(), v))
 
     def assign_sub(self, value):
         """Subtracts from the value."""
-        self.assign(self.value - backend.to_numpy(raw(value)))
+        self.assign_add(-raw(value))
 
     def reset(self):
         """Back to the initial value."""
-        self.value = self._initial.copy()
+        self._value = None
 
     def numpy(self):
         """The value as a numpy array."""
@@ -167,6 +218,9 @@ class Metric:
 class Mean(Metric):
     """The (weighted) mean of the values given to `update_state(values, sample_weight=None)`.
 
+    The sums stay on the values' device; only `result()` (and reading `total` / `count`)
+    brings them to the host.
+
     Example:
         >>> m = Mean()
         >>> m.update_state([1, 3, 5, 7])
@@ -177,29 +231,34 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.reset_state()
+        self._total = self.add_variable(name="total")
+        self._count = self.add_variable(name="count")
 
-    def reset_state(self):
-        """Sets total and count to zero."""
-        self.total = 0.0
-        self.count = 0.0
+    @property
+    def total(self):
+        """The weighted sum so far (a float)."""
+        return float(self._total)
+
+    @property
+    def count(self):
+        """The sum of the weights (or the number of values) so far (a float)."""
+        return float(self._count)
 
     def update_state(self, values, sample_weight=None):
         """Adds sum(values * weights) to the total and sum(weights) (or the size) to the count."""
         v = raw(values)
-        xp = backend.get_array_module(v)
         if sample_weight is None:
-            self.total += float(v.sum(dtype="float64"))
-            self.count += v.size
+            self._total.assign_add(v.sum(dtype="float64"))
+            self._count.assign_add(v.size)
             return
         w = broadcast_weights(sample_weight, v)
-        both = backend.to_numpy(xp.stack([(v * w).sum(dtype="float64"), w.sum(dtype="float64")]))
-        self.total += float(both[0])
-        self.count += float(both[1])
+        self._total.assign_add((v * w).sum(dtype="float64"))
+        self._count.assign_add(w.sum(dtype="float64"))
 
     def result(self):
         """total / count (0.0 before any update)."""
-        return self.total / self.count if self.count else 0.0
+        total, count = host_values(self._total.raw(), self._count.raw())
+        return float(total) / float(count) if count else 0.0
 
 
 class Sum(Metric):
@@ -207,22 +266,23 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.reset_state()
+        self._total = self.add_variable(name="total")
 
-    def reset_state(self):
-        """Sets the total to zero."""
-        self.total = 0.0
+    @property
+    def total(self):
+        """The sum so far (a float)."""
+        return float(self._total)
 
     def update_state(self, values, sample_weight=None):
         """Adds sum(values * weights)."""
         v = raw(values)
         if sample_weight is not None:
             v = v * broadcast_weights(sample_weight, v)
-        self.total += float(v.sum(dtype="float64"))
+        self._total.assign_add(v.sum(dtype="float64"))
 
     def result(self):
         """The total."""
-        return self.total
+        return float(self._total)
 
 
 class MeanMetricWrapper(Mean):

@@ -6,7 +6,7 @@ read as positive where it is nonzero (AUC uses it as a weight in [0, 1], so soft
 import numpy as np
 
 from kerasish import backend
-from kerasish.metrics.base import Metric, aligned, broadcast_weights
+from kerasish.metrics.base import Metric, aligned, broadcast_weights, host_values
 
 _EPSILON = 1e-7
 
@@ -42,14 +42,26 @@ class _ThresholdCounts(Metric):
                                        ((self.thresholds < 0) | (self.thresholds > 1)).any()):
             raise ValueError(f"{type(self).__name__}: thresholds must lie in [0, 1], got {thresholds!r}")
         self.top_k, self.class_id = top_k, class_id
-        self.reset_state()
+        # rows: true positives, false positives, false negatives (on the data's device)
+        self._counts = self.add_variable(shape=(3, self.thresholds.size), name="counts")
 
-    def reset_state(self):
-        """Zeroes the counts."""
-        n = self.thresholds.size
-        self.true_positives = np.zeros(n)
-        self.false_positives = np.zeros(n)
-        self.false_negatives = np.zeros(n)
+    def _host_counts(self):
+        return host_values(self._counts.raw())[0]
+
+    @property
+    def true_positives(self):
+        """Weighted true-positive count per threshold (numpy)."""
+        return self._host_counts()[0]
+
+    @property
+    def false_positives(self):
+        """Weighted false-positive count per threshold (numpy)."""
+        return self._host_counts()[1]
+
+    @property
+    def false_negatives(self):
+        """Weighted false-negative count per threshold (numpy)."""
+        return self._host_counts()[2]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Counts this batch's decisions (y_pred > threshold) against y_true != 0."""
@@ -62,10 +74,7 @@ class _ThresholdCounts(Metric):
         counts = xp.stack([((predicted & positive) * weight).sum(axis=1, dtype="float64"),
                            ((predicted & ~positive) * weight).sum(axis=1, dtype="float64"),
                            ((~predicted & positive) * weight).sum(axis=1, dtype="float64")])
-        tp, fp, fn = backend.to_numpy(counts)
-        self.true_positives += tp
-        self.false_positives += fp
-        self.false_negatives += fn
+        self._counts.assign_add(counts)
 
     def _finish(self, values):
         return float(values[0]) if self._single else values
@@ -94,7 +103,8 @@ class Precision(_ThresholdCounts):
 
     def result(self):
         """Precision (0.0 with no predicted positive)."""
-        return self._finish(_divide_no_nan(self.true_positives, self.true_positives + self.false_positives))
+        tp, fp, _ = self._host_counts()
+        return self._finish(_divide_no_nan(tp, tp + fp))
 
 
 class Recall(_ThresholdCounts):
@@ -108,7 +118,8 @@ class Recall(_ThresholdCounts):
 
     def result(self):
         """Recall (0.0 with no actual positive)."""
-        return self._finish(_divide_no_nan(self.true_positives, self.true_positives + self.false_negatives))
+        tp, _, fn = self._host_counts()
+        return self._finish(_divide_no_nan(tp, tp + fn))
 
 
 class AUC(Metric):
@@ -153,13 +164,34 @@ class AUC(Metric):
             inner = np.arange(1, num_thresholds - 1) / (num_thresholds - 1)
         self.num_thresholds = num_thresholds
         self.thresholds = np.concatenate([[-_EPSILON], inner, [1.0 + _EPSILON]])
-        self.reset_state()
+        # above[0, b] / above[1, b]: weighted positives / negatives scoring in bucket >= b
+        self._above = self.add_variable(shape=(2, num_thresholds + 1), name="above")
 
-    def reset_state(self):
-        """Zeroes the four count arrays."""
-        n = self.num_thresholds
-        self.true_positives, self.false_positives = np.zeros(n), np.zeros(n)
-        self.true_negatives, self.false_negatives = np.zeros(n), np.zeros(n)
+    def _confusion(self):
+        """(tp, fp, tn, fn) per threshold, on the host."""
+        above = host_values(self._above.raw())[0]
+        tp, fp = above[0, 1:], above[1, 1:]
+        return tp, fp, above[1, 0] - fp, above[0, 0] - tp
+
+    @property
+    def true_positives(self):
+        """Weighted true-positive count per threshold (numpy)."""
+        return self._confusion()[0]
+
+    @property
+    def false_positives(self):
+        """Weighted false-positive count per threshold (numpy)."""
+        return self._confusion()[1]
+
+    @property
+    def true_negatives(self):
+        """Weighted true-negative count per threshold (numpy)."""
+        return self._confusion()[2]
+
+    @property
+    def false_negatives(self):
+        """Weighted false-negative count per threshold (numpy)."""
+        return self._confusion()[3]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Buckets this batch's scores by threshold and adds the weighted counts."""
@@ -176,19 +208,13 @@ class AUC(Metric):
         n = self.num_thresholds
         hist = xp.stack([xp.bincount(bucket, weights=pos, minlength=n + 1),
                          xp.bincount(bucket, weights=neg, minlength=n + 1)])
-        above = backend.to_numpy(xp.cumsum(hist[:, ::-1], axis=1)[:, ::-1])   # above[:, b] = sum over >= b
-        tp, fp = above[0, 1:], above[1, 1:]
-        self.true_positives += tp
-        self.false_positives += fp
-        self.false_negatives += above[0, 0] - tp
-        self.true_negatives += above[1, 0] - fp
+        self._above.assign_add(xp.cumsum(hist[:, ::-1], axis=1)[:, ::-1])   # above[:, b] = sum over >= b
 
     def result(self):
         """The area under the curve, a float in [0, 1]."""
-        tp, fp = self.true_positives, self.false_positives
-        tn, fn = self.true_negatives, self.false_negatives
+        tp, fp, tn, fn = self._confusion()
         if self.curve == "PR" and self.summation_method == "interpolation":
-            return self._interpolate_pr_auc()
+            return self._interpolate_pr_auc(tp, fp, fn)
         if self.curve == "ROC":
             x, y = _divide_no_nan(fp, fp + tn), _divide_no_nan(tp, tp + fn)
         else:
@@ -201,9 +227,9 @@ class AUC(Metric):
             heights = np.maximum(y[:-1], y[1:])
         return float(((x[:-1] - x[1:]) * heights).sum())
 
-    def _interpolate_pr_auc(self):
+    @staticmethod
+    def _interpolate_pr_auc(tp, fp, fn):
         """Davis & Goadrich (2006): precision interpolated between thresholds, as Keras does."""
-        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
         dtp = tp[:-1] - tp[1:]
         p = tp + fp
         dp = p[:-1] - p[1:]
