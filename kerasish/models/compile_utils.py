@@ -8,7 +8,9 @@ and per-output '<name>_loss' logs. The training loop itself is in `trainer.py`.
 """
 import copy
 import numbers
+import warnings
 
+from kerasish import backend
 from kerasish.tensor import Tensor
 
 
@@ -84,27 +86,53 @@ def targets_per_output(y, names):
 
 
 class RunningMean:
-    """A scalar mean weighted by sample count (the loss trackers); `update_state(value, n)`."""
+    """A scalar mean weighted by sample count (the loss trackers); `update_state(value, n)`.
+
+    Values on a GPU stay there until read: `flush_running_means` brings every pending value
+    of several trackers to the host in one transfer (one sync per batch for all losses).
+    """
 
     def __init__(self, name):
         self.name = name
         self.total = 0.0
         self.count = 0.0
+        self._pending = []   # (0-d device array, weight) not yet added to total
 
     def update_state(self, values, sample_weight=None):
         """Adds `values` (a scalar, Tensor or array mean) with weight `sample_weight` (default 1)."""
         n = 1.0 if sample_weight is None else float(sample_weight)
-        self.total += to_float(values) * n
+        data = values.data if isinstance(values, Tensor) else values
+        if hasattr(data, "shape") and backend.device_of(data) != "cpu":
+            self._pending.append((data, n))
+        else:
+            self.total += to_float(values) * n
         self.count += n
 
     def result(self):
         """The weighted mean so far (0.0 before any update)."""
+        if self._pending:
+            flush_running_means([self])
         return self.total / self.count if self.count else 0.0
 
     def reset_state(self):
         """Forgets all updates."""
         self.total = 0.0
         self.count = 0.0
+        self._pending = []
+
+
+def flush_running_means(trackers):
+    """Adds the device-resident values pending in `trackers` to their totals, in one transfer."""
+    pending = [(t, v, n) for t in trackers if isinstance(t, RunningMean) for v, n in t._pending]
+    if not pending:
+        return
+    xp = backend.get_array_module(pending[0][1])
+    host = backend.to_numpy(xp.stack([v.reshape(()) for _, v, _ in pending]))
+    for (tracker, _, n), value in zip(pending, host.tolist()):
+        tracker.total += float(value) * n
+    for tracker in trackers:
+        if isinstance(tracker, RunningMean):
+            tracker._pending = []
 
 
 # --- compiled loss and metrics ------------------------------------------------------------------
@@ -138,6 +166,7 @@ class CompileLoss:
         self.names = None
         self.fns = None
         self.trackers = []
+        self._checked = False
 
     def build(self, names):
         self.names = names
@@ -149,6 +178,11 @@ class CompileLoss:
                          for n, fn in zip(names, self.fns)]
 
     def __call__(self, y_true, y_pred, sample_weight, n):
+        """The weighted sum of the per-output losses (a scalar Tensor), or None when no output has one."""
+        if not self._checked:
+            self._checked = True
+            for name, fn, pred in zip(self.names, self.fns, y_pred):
+                _warn_if_not_probabilities(fn, name, pred)
         total = None
         for i, fn in enumerate(self.fns):
             if fn is None:
@@ -163,6 +197,29 @@ class CompileLoss:
                 self.trackers[i].update_state(value, n)
             total = value if total is None else total + value
         return total
+
+
+def _warn_if_not_probabilities(fn, name, y_pred):
+    """Warns (once, at the first batch) when a loss that takes probabilities gets values outside [0, 1].
+
+    A last layer without softmax under loss='sparse_categorical_crossentropy' runs but trains
+    badly (Keras gives no hint either); one min/max read from the device, once, says why.
+    """
+    from kerasish import backend, losses
+    binary = isinstance(fn, (losses.BinaryCrossentropy, losses.BCELoss))
+    if not (binary or isinstance(fn, (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy))) \
+            or getattr(fn, "from_logits", False) or not isinstance(y_pred, Tensor) or not y_pred.size:
+        return
+    data = y_pred.data
+    lo, hi = (float(v) for v in backend.to_numpy(backend.get_array_module(data).stack([data.min(), data.max()])))
+    if not (lo < -1e-3 or hi > 1.0 + 1e-3):  # NaN compares False: not this warning's business
+        return
+    activation, keras_loss = ("sigmoid", "BinaryCrossentropy") if binary else ("softmax", type(fn).__name__)
+    where = "the model's output" if name is None else f"output {name!r}"
+    warnings.warn(f"The loss {type(fn).__name__} takes probabilities (from_logits=False), but {where} has "
+                  f"values from {lo:.3g} to {hi:.3g}: these look like logits, and training on them goes wrong. "
+                  f"Add activation='{activation}' to the last layer, or compile with "
+                  f"loss={keras_loss}(from_logits=True).", UserWarning, stacklevel=2)
 
 
 def _metric_list(spec, what):

@@ -17,8 +17,9 @@ from kerasish.callbacks.callback_list import CallbackList
 from kerasish.callbacks.progbar import resolve_verbose
 from kerasish.data.adapters import flatten, is_array_structure, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasish.data.epoch_iterator import EpochIterator, _apply_class_weight, train_validation_split
-from kerasish.models.compile_utils import (CompileLoss, CompileMetrics, RunningMean, flat_outputs, output_names,
-                                           per_output, targets_per_output, to_float)
+from kerasish.models.compile_utils import (CompileLoss, CompileMetrics, RunningMean, flat_outputs,
+                                           flush_running_means, output_names, per_output, targets_per_output,
+                                           to_float)
 from kerasish.tensor import Tensor
 
 
@@ -163,7 +164,9 @@ class Trainer:
 
     def get_metrics_result(self):
         """The logs dict {name: float} of the current running means."""
-        return {m.name: to_float(m.result()) for m in self.metrics}
+        metrics = self.metrics
+        flush_running_means(metrics)  # all losses in one device read
+        return {m.name: to_float(m.result()) for m in metrics}
 
     # --- one step ---------------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

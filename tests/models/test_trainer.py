@@ -496,3 +496,83 @@ def test_bad_arguments():
         model.fit(x, y, validation_data=(x,), verbose=0)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(x, y, steps_per_epoch=0, verbose=0)
+
+
+# --- review round: syncs, compile forms ---------------------------------------------------------------
+def _count_device_reads(monkeypatch):
+    """Counts device -> host reads (float/int/bool/.item()/asnumpy) of 'fake' arrays."""
+    import fake_device
+    from fake_device import FakeArray
+    calls = []
+    for name in ("__float__", "__int__", "__bool__", "get"):
+        fn = FakeArray.__dict__[name]
+        monkeypatch.setattr(FakeArray, name, lambda *a, _fn=fn, **k: calls.append(1) or _fn(*a, **k))
+    getattr_ = FakeArray.__dict__["__getattr__"]
+    monkeypatch.setattr(FakeArray, "__getattr__", lambda self, name: (
+        (lambda *a, **k: calls.append(1) or self._a.item(*a, **k)) if name == "item" else getattr_(self, name)))
+    asnumpy = fake_device.fake_numpy.asnumpy
+    monkeypatch.setattr(fake_device.fake_numpy, "asnumpy", lambda x: calls.append(1) or asnumpy(x))
+    return calls
+
+
+def test_multi_output_losses_read_the_device_once_per_batch(monkeypatch):
+    from kerasish.layers.input import Input
+    from kerasish.models.model import Model
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4)).astype(np.float32)
+    ys = [rng.standard_normal((64, 1)).astype(np.float32) for _ in range(3)]
+    inp = Input(shape=(4,))
+    model = Model(inp, [Dense(1, name=f"o{i}")(inp) for i in range(3)])
+    model.set_device("fake")
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, ys, batch_size=16, verbose=0)                  # builds everything
+    calls = _count_device_reads(monkeypatch)
+    history = model.fit(x, ys, batch_size=16, epochs=1, verbose=0)
+    assert len(calls) == 4                                       # 4 batches: one read each for 4 losses
+    logs = {k: v[0] for k, v in history.history.items()}
+    assert logs["loss"] == pytest.approx(logs["o0_loss"] + logs["o1_loss"] + logs["o2_loss"], rel=1e-5)
+
+
+def test_multi_output_compile_with_lists_of_losses_and_of_metrics():
+    from kerasish.layers.input import Input
+    from kerasish.models.model import Model
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((96, 4)).astype(np.float32)
+    cls, reg = (x[:, 0] > 0).astype(np.int64), x[:, 1:2] * 2.0
+    inp = Input(shape=(4,))
+    h = Dense(16, activation="relu")(inp)
+    model = Model(inp, [Dense(2, activation="softmax", name="cls")(h), Dense(1, name="reg")(h)])
+    model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 2.0],
+                  metrics=[["accuracy"], ["mae"]])
+    history = model.fit(x, [cls, reg], epochs=2, batch_size=32, verbose=0)
+    assert set(history.history) == {"loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae"}
+    logs = model.evaluate(x, [cls, reg], verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["cls_loss"] + logs["reg_loss"], rel=1e-4)
+    raw_mse = float(((model.predict(x, verbose=0)[1] - reg) ** 2).mean())
+    assert logs["reg_loss"] == pytest.approx(2.0 * raw_mse, rel=1e-4)   # logged weighted, as Keras 3
+    with pytest.raises(ValueError, match="2 outputs"):
+        model.compile(optimizer="adam", loss=["mse"] * 3)
+        model.fit(x, [cls, reg], verbose=0)
+
+
+def test_custom_loss_as_a_loss_subclass():
+    from kerasish.losses import Loss
+
+    class ScaledMSE(Loss):
+        def __init__(self, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.scale = scale
+
+        def call(self, y_true, y_pred):
+            return ((y_pred - y_true) ** 2).mean(axis=-1) * self.scale
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 4)).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5], [0.0]], dtype=np.float32)
+    model = Sequential([Dense(1)])
+    model.compile(optimizer=SGD(lr=0.05), loss=ScaledMSE(scale=2.0), metrics=[ScaledMSE(name="smse")])
+    history = model.fit(x, y, epochs=20, batch_size=20, verbose=0)
+    assert history.history["loss"][-1] < 0.01
+    loss, smse = model.evaluate(x, y, verbose=0)
+    assert loss == pytest.approx(smse, rel=1e-5)
+    assert loss == pytest.approx(2.0 * float(((model.predict(x, verbose=0) - y) ** 2).mean()), rel=1e-4)
