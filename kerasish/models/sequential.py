@@ -92,6 +92,16 @@ class Sequential(Model):
         del self._chain[len(self._layers):]
         return layer
 
+    def __call__(self, *args, **kwargs):
+        out = super().__call__(*args, **kwargs)
+        if len(self._chain) < len(self._layers) and not self.__dict__.get("_graph_failed"):
+            # Built by data: record the graph once, so `layer.output` works as after Input(...).
+            try:
+                self._ensure_graph()
+            except Exception:  # a layer that cannot run on symbolic inputs: no graph, as before
+                object.__setattr__(self, "_graph_failed", True)
+        return out
+
     def forward(self, x):
         """Runs the layers in order."""
         if not self._layers:

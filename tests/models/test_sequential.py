@@ -185,3 +185,13 @@ def test_config_round_trip_of_a_model_built_by_calling():
     clone = Sequential.from_config(json.loads(json.dumps(model.get_config())))
     clone.set_weights(model.get_weights())
     np.testing.assert_allclose(clone(x).numpy(), model(x).numpy(), rtol=1e-5)
+
+
+def test_layer_output_is_known_once_a_sequential_ran_on_data():
+    model = Sequential([Dense(4, name="a"), Dense(2)])
+    model(np.ones((3, 5), dtype="float32"))
+    features = model.get_layer("a").output          # before model.inputs is ever read
+    assert features.shape == (None, 4)
+    extractor = Model(model.input, features)
+    np.testing.assert_allclose(extractor(np.ones((2, 5))).numpy(),
+                               model.get_layer("a")(np.ones((2, 5))).numpy(), rtol=1e-6)
