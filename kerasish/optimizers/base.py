@@ -191,6 +191,14 @@ class Optimizer:
 
     lr = learning_rate
 
+    @property
+    def lr_is_schedule(self):
+        """True when the learning rate is a schedule or a callable (evaluated at each step), not a number.
+
+        Callbacks that set the rate (ReduceLROnPlateau, LearningRateScheduler) check it first.
+        """
+        return type(self._lr) is not float
+
     def decay_lr(self):
         """Applies the seed's decay once: `lr = initial_lr / (1 + decay * t)`; returns the new lr."""
         self._decay_count += 1

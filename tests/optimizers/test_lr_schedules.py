@@ -108,3 +108,15 @@ def test_schedule_as_optimizer_learning_rate():
     assert isinstance(rebuilt._lr, S.ExponentialDecay) and rebuilt.lr == pytest.approx(1.0)
     opt.learning_rate = 0.01                              # a float replaces the schedule
     assert opt.lr == 0.01 and type(opt._lr) is float
+
+
+def test_lr_is_schedule_tells_a_schedule_from_a_number():
+    p = Tensor(np.zeros(2), dtype="float64", requires_grad=True)
+    assert SGD([p], lr=0.1).lr_is_schedule is False
+    opt = SGD([p], learning_rate=S.ExponentialDecay(1.0, decay_steps=1, decay_rate=0.5))
+    assert opt.lr_is_schedule is True
+    assert SGD([p], learning_rate=lambda: 0.25).lr_is_schedule is True   # a callable is evaluated each step
+    opt.learning_rate = 0.01
+    assert opt.lr_is_schedule is False
+    opt.learning_rate = S.CosineDecay(0.1, 10)
+    assert opt.lr_is_schedule is True

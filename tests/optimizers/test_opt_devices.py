@@ -50,3 +50,16 @@ def test_set_device_moves_state_and_follows_moved_params(device):
     p.grad = backend.to_device(GRADS[0], device)
     opt.step()
     assert all(backend.device_of(v) == backend.parse_device(device) for v in opt._slots[0].values())
+
+
+@pytest.mark.parametrize("cls, kwargs", CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_step_needs_no_host_sync(cls, kwargs):
+    from host_syncs import count_host_syncs
+    params = [Tensor(np.ones((2, 2)) * i, dtype="float64", device="fake", requires_grad=True) for i in range(3)]
+    opt = cls(params, lr=0.1, **kwargs)
+    with count_host_syncs() as syncs:
+        for g in GRADS:
+            for p in params:
+                p.grad = backend.to_device(g, "fake", p.dtype)
+            opt.step()
+    assert syncs.count == 0

@@ -35,3 +35,16 @@ def test_linear_regression_loss_falls(cls, kwargs):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.05 * losses[0], (losses[0], losses[-1])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", ko.Adam(lr=1e-2), ko.SGD(learning_rate=0.05, momentum=0.9)],
+                         ids=["string", "Adam(lr=)", "SGD(learning_rate=)"])
+def test_compile_supplies_the_parameters(optimizer):
+    """DESIGN §5: compile(optimizer='adam') or compile(optimizer=Adam(lr=1e-3)) needs no parameter list."""
+    from kerasish import Dense, Sequential
+    x, y = regression_data()
+    model = Sequential([Dense(4), Dense(1)])
+    model.compile(optimizer=optimizer, loss="mse")
+    history = model.fit(x.numpy(), y.numpy(), batch_size=16, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert [id(p) for p in model.optimizer.params] == [id(p) for p in model.parameters]
