@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from kerasish import backend
+from kerasish.data._threads import close_iterator
 from kerasish.data.adapters import (flatten, get_adapter, is_array_structure,
                                     is_infinite, map_structure, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
@@ -116,6 +117,12 @@ class EpochIterator:
     def on_epoch_end(self):
         """Runs the source's end-of-epoch hook (a Sequence's `on_epoch_end`)."""
         self.adapter.on_epoch_end()
+
+    def close(self):
+        """Closes a pass kept open across epochs (`steps_per_epoch`), stopping its worker threads now."""
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            close_iterator(iterator)
 
 
 # --- class weights ------------------------------------------------------------------------------

@@ -396,6 +396,9 @@ class Trainer:
             self.__dict__.pop("_fit_callbacks", None)
             self.train(previous)
             _close_progbar(callbacks)
+            train_data.close()  # worker threads stop now, even while a traceback keeps this frame
+            if val_data is not None:
+                val_data.close()
         return self.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -415,6 +418,7 @@ class Trainer:
             logs = self._test_loop(data, callbacks)
         finally:
             _close_progbar(callbacks)
+            data.close()
         return logs if return_dict else _flat_logs(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -434,6 +438,7 @@ class Trainer:
         finally:
             self.train(previous)
             _close_progbar(callbacks)
+            data.close()
         if not outputs:
             raise ValueError("predict() got no batches: the input is empty or ran out of data")
         return _concat(outputs)

@@ -250,3 +250,47 @@ def test_device_resident_tensors_with_shuffle_split_and_class_weight():
     assert len(history.history["val_accuracy"]) == 2
     assert len(model.evaluate(xt, yt, verbose=0)) == 2
     assert isinstance(model.predict(xt, verbose=0), np.ndarray)
+
+
+def test_design_pipeline_and_dataloader_feed_fit_evaluate_predict():
+    # DESIGN §7's pipeline exactly, and a PyTorch-style DataLoader, through all three calls.
+    x, y = blobs(600)
+    ds = Dataset.from_tensor_slices((x, y)).shuffle(10_000, seed=0).batch(128).prefetch(2)
+    model = compiled()
+    counts, history = batches_per_epoch(model, ds, 4, validation_data=ds)
+    assert counts == [5] * 4 and history.history["val_accuracy"][-1] > 0.9
+    loss, acc = model.evaluate(ds, verbose=0)
+    assert (loss, acc) == pytest.approx(tuple(model.evaluate(x, y, batch_size=128, verbose=0)), rel=1e-5)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(model.predict(Dataset.from_tensor_slices(x).batch(128).prefetch(2), verbose=0),
+                               expected, rtol=1e-6)
+    loader = DataLoader(TensorDataset(x, y), batch_size=128, shuffle=True, seed=0, num_workers=2)
+    counts, _ = batches_per_epoch(model, loader, 2)
+    assert counts == [5, 5]
+    assert model.evaluate(DataLoader(TensorDataset(x, y), batch_size=100), verbose=0) == \
+        pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+    np.testing.assert_allclose(model.predict(DataLoader(TensorDataset(x), batch_size=100), verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("source", ["prefetch", "loader"])
+def test_worker_threads_stop_when_fit_raises_mid_epoch(source):
+    # A REPL keeps the last traceback (and fit's frame) alive: the workers must not wait for it.
+    import threading
+    import time
+    x, y = blobs(400)
+    data = (Dataset.from_tensor_slices((x, y)).batch(10).prefetch(2) if source == "prefetch"
+            else DataLoader(TensorDataset(x, y), batch_size=10, num_workers=2))
+
+    def boom(batch, logs):
+        if batch == 1:
+            raise KeyboardInterrupt
+    model = compiled()
+    with pytest.raises(KeyboardInterrupt) as info:
+        model.fit(data, epochs=2, steps_per_epoch=30, verbose=0,
+                  callbacks=[LambdaCallback(on_train_batch_end=boom)])
+    deadline = time.monotonic() + 2.0
+    while any(t.name.startswith("kerasish") for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert info.value is not None
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("kerasish")]
