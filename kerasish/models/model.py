@@ -192,6 +192,8 @@ class Model(Trainer, Layer):
             positions: right edges of the columns (fractions of line_length, or absolute).
             print_fn: called with the whole text (default `print`).
             show_trainable: adds a column saying whether each layer is trainable.
+            expand_nested, layer_range: accepted for Keras compatibility; nested models are shown
+                as one row and every layer is listed.
         """
         from kerasish.utils.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,

@@ -63,3 +63,40 @@ def test_permissions_like_a_normal_file(tmp_path):
     save_weights(built(ToyNet()), target)
     (tmp_path / "plain").write_bytes(b"")
     assert (target.stat().st_mode & 0o777) == ((tmp_path / "plain").stat().st_mode & 0o777)
+
+
+@pytest.mark.parametrize("fail_at", [1, 4, -1])
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_interrupted_whole_model_save_keeps_previous_file(tmp_path, monkeypatch, fail_at, error):
+    from kerasish.layers.core import Dense
+    from kerasish.layers.input import Input
+    from kerasish.models.sequential import Sequential
+    from kerasish.saving.model_io import load_model
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+    model = Sequential([Input(shape=(3,)), Dense(4), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, verbose=0)
+    path = tmp_path / "m.h5"
+    model.save(path)
+    before = path.read_bytes()
+    model.fit(x, y, verbose=0)
+    real = h5py.Group.create_dataset
+    total = []
+    monkeypatch.setattr(h5py.Group, "create_dataset", lambda self, *a, **k: total.append(1) or real(self, *a, **k))
+    model.save(tmp_path / "count.h5")
+    calls = []
+    stop = fail_at if fail_at > 0 else len(total)       # -1: the very last array (optimizer state)
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == stop:
+            raise error("interrupted")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(h5py.Group, "create_dataset", flaky)
+    with pytest.raises(error):
+        model.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["count.h5", "m.h5"]
+    assert load_model(path).optimizer.iterations == 1
