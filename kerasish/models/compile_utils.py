@@ -41,6 +41,7 @@ def output_names(y_pred, model):
 
 
 def flat_outputs(y_pred, names):
+    """The outputs as a list in `names` order (one output: a list of one)."""
     if isinstance(y_pred, dict):
         return [y_pred[n] for n in names]
     if isinstance(y_pred, (list, tuple)):
@@ -77,6 +78,7 @@ def per_output(value, names, what, allow_missing=False):
 
 
 def targets_per_output(y, names):
+    """y spread over the outputs (None where an output has no target); one array for many outputs raises."""
     if names != [None] and y is not None and not isinstance(y, (list, tuple, dict)):
         raise ValueError(f"The model has {len(names)} outputs {names}, but y is a single array; pass a list "
                          f"of {len(names)} arrays or a dict keyed by output name")
