@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from kerasish.data._threads import ordered_parallel_map
+from kerasish.data.dataset import global_seed
 
 
 class TensorDataset:
@@ -90,6 +91,8 @@ class DataLoader:
         num_workers: threads that build batches ahead (0: in the calling thread).
         collate_fn: function turning a list of samples into a batch (default: `default_collate`).
         seed: seed of the shuffle; epoch k uses the stream `(seed, k)`, so runs repeat.
+            None draws one from kerasish's generator (fixed by `set_random_seed`, as
+            `torch.manual_seed` fixes a PyTorch loader's order).
 
     Example:
 
@@ -128,6 +131,7 @@ class DataLoader:
         self.num_workers = int(num_workers)
         self.collate_fn = collate_fn
         self.seed = seed
+        self._seed = seed if seed is not None or not self.shuffle else global_seed()
         self._epoch = itertools.count()
 
     def _indices(self):
@@ -136,8 +140,7 @@ class DataLoader:
         n = len(self.dataset)
         if not self.shuffle:
             return iter(range(n))
-        epoch = next(self._epoch)
-        rng = np.random.default_rng(None if self.seed is None else [self.seed, epoch])
+        rng = np.random.default_rng([self._seed, next(self._epoch)])
         return iter(rng.permutation(n).tolist())
 
     def _batches_of_indices(self):

@@ -9,7 +9,11 @@ are planned as streams of row indices: `batch` then gathers a whole batch with o
 fancy-indexing call (one read per batch for HDF5) instead of stacking single rows.
 
 Shuffling always runs in the consumer's thread, and `map` returns results in input
-order, so for a given seed the order does not depend on `num_parallel_calls`.
+order, so for a given seed the order does not depend on `num_parallel_calls`. A
+`shuffle` without a seed draws one from kerasish's generator, so
+`kerasish.utils.set_random_seed` makes it reproducible (as tf.data's global seed does).
+
+Every iterator a pipeline returns has `close()`, which stops the threads upstream of it.
 """
 
 import itertools
@@ -18,6 +22,7 @@ import weakref
 
 import numpy as np
 
+from kerasish import backend
 from kerasish.data._threads import background_iterator, close_iterator, ordered_parallel_map
 
 AUTOTUNE = -1
@@ -103,6 +108,11 @@ def _check_int(name, value, minimum, allow=()):
         extra = f" or one of {list(allow)}" if allow else ""
         raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}.")
     return int(value)
+
+
+def global_seed():
+    """A seed drawn from kerasish's CPU generator: fixed by `set_random_seed`, fresh entropy otherwise."""
+    return int(backend.rng("cpu").integers(2 ** 63))
 
 
 def _num_threads(num_parallel_calls):
@@ -480,8 +490,12 @@ class _Skip(_Child):
 
     def _elements(self):
         if self._count < 0:
-            return iter(())
-        return itertools.islice(self._parent, self._count, None)
+            return
+        iterator = iter(self._parent)
+        try:
+            yield from itertools.islice(iterator, self._count, None)
+        finally:
+            close_iterator(iterator)
 
     def _index_chunks(self):
         left = self._count
@@ -533,16 +547,14 @@ class _Repeat(_Child):
 class _Shuffle(_Child):
     def __init__(self, parent, buffer_size, seed, reshuffle):
         super().__init__(parent)
-        self._buffer_size, self._seed, self._reshuffle = buffer_size, seed, reshuffle
-        if seed is None and not reshuffle:
-            self._seed = int(np.random.SeedSequence().generate_state(1)[0])
+        self._buffer_size, self._reshuffle = buffer_size, reshuffle
+        self._seed = seed if seed is not None else global_seed()
         self._epoch = itertools.count()  # next() is atomic in CPython: safe across threads
 
     def _rng(self):
         if not self._reshuffle:
             return np.random.default_rng(self._seed)
-        epoch = next(self._epoch)
-        return np.random.default_rng(None if self._seed is None else [self._seed, epoch])
+        return np.random.default_rng([self._seed, next(self._epoch)])
 
     def _elements(self):
         return _buffer_shuffle(iter(self._parent), self._buffer_size, self._rng())
@@ -621,9 +633,17 @@ class _Map(_Child):
         return _as_element(out)
 
     def _elements(self):
-        if self._threads == 1:
-            return map(self._apply, self._parent)
-        return ordered_parallel_map(self._apply, self._parent, self._threads)
+        if self._threads > 1:
+            return ordered_parallel_map(self._apply, self._parent, self._threads)
+        return self._serial()
+
+    def _serial(self):
+        iterator = iter(self._parent)
+        try:
+            for element in iterator:
+                yield self._apply(element)
+        finally:
+            close_iterator(iterator)
 
     def _length(self):
         return self._parent._length()
@@ -669,12 +689,18 @@ class _Zip(Dataset):
         self._structure = structure
 
     def _elements(self):
-        if isinstance(self._structure, dict):
-            keys = list(self._structure)
-            for values in zip(*self._structure.values()):
-                yield dict(zip(keys, values))
-        else:
-            yield from zip(*self._structure)
+        members = self._structure.values() if isinstance(self._structure, dict) else self._structure
+        iterators = [iter(d) for d in members]
+        try:
+            if isinstance(self._structure, dict):
+                keys = list(self._structure)
+                for values in zip(*iterators):
+                    yield dict(zip(keys, values))
+            else:
+                yield from zip(*iterators)
+        finally:
+            for iterator in iterators:
+                close_iterator(iterator)
 
     def _length(self):
         members = self._structure.values() if isinstance(self._structure, dict) else self._structure

@@ -152,3 +152,46 @@ def test_tensor_dataset_subclass_getitem_is_respected():
             return tuple(a[i] * 2 for a in self.arrays)
 
     assert next(iter(DataLoader(Doubled(np.arange(4)), batch_size=4)))[0].tolist() == [0, 2, 4, 6]
+
+
+def test_design_card_keywords():
+    """DESIGN §7: DataLoader(dataset, batch_size, shuffle, drop_last, num_workers, collate_fn)."""
+    data = TensorDataset(np.arange(10.0)[:, None], np.arange(10))
+    seen = []
+
+    def collate(samples):
+        seen.append(len(samples))
+        return default_collate(samples)
+
+    loader = DataLoader(data, batch_size=4, shuffle=True, drop_last=True, num_workers=2, collate_fn=collate)
+    batches = list(loader)
+    assert len(loader) == 2 and [len(b[1]) for b in batches] == [4, 4] and seen == [4, 4]
+    assert len(set(np.concatenate([b[1] for b in batches]).tolist())) == 8
+    np.testing.assert_array_equal(batches[0][0][:, 0], batches[0][1])
+
+
+def test_unseeded_shuffle_follows_set_random_seed():
+    """As torch.manual_seed does for a DataLoader: set_random_seed fixes the unseeded shuffle."""
+    from kerasish.utils import set_random_seed
+    data = TensorDataset(np.zeros((30, 1)), np.arange(30))
+
+    def epochs():
+        loader = DataLoader(data, batch_size=30, shuffle=True)
+        return [ids(loader)[0] for _ in range(2)]
+
+    set_random_seed(3)
+    first = epochs()
+    set_random_seed(3)
+    assert epochs() == first and first[0] != first[1]
+
+
+def test_closing_the_iterator_stops_worker_threads():
+    from kerasish.data._threads import close_iterator
+    before = {t for t in threading.enumerate() if t.name.startswith("kerasish")}
+    it = iter(DataLoader(Squares(), batch_size=2, num_workers=3))
+    next(it)
+    close_iterator(it)  # `it` stays referenced, as a traceback would keep it
+    end = time.monotonic() + 3
+    while {t for t in threading.enumerate() if t.name.startswith("kerasish")} - before and time.monotonic() < end:
+        time.sleep(0.02)
+    assert not {t for t in threading.enumerate() if t.name.startswith("kerasish")} - before

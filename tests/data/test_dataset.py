@@ -376,3 +376,61 @@ def test_repr_and_as_numpy_iterator():
     ds = Dataset.from_tensor_slices(np.arange(4)).batch(3)
     assert "length=2" in repr(ds)
     assert [b.tolist() for b in ds.as_numpy_iterator()] == [[0, 1, 2], [3]]
+
+
+def test_design_card_pipeline_as_written():
+    """DESIGN §7: Dataset.from_tensor_slices((x, y)).shuffle(10_000, seed=0).batch(128).prefetch(2)."""
+    x = np.arange(1000 * 3, dtype=np.float32).reshape(1000, 3)
+    y = np.arange(1000)
+    ds = Dataset.from_tensor_slices((x, y)).shuffle(10_000, seed=0).batch(128).prefetch(2)
+    assert len(ds) == 8
+    batches = list(ds)
+    assert [len(b[1]) for b in batches] == [128] * 7 + [104]
+    xs, ys = np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+    assert sorted(ys.tolist()) == list(range(1000)) and ys.tolist() != list(range(1000))
+    np.testing.assert_array_equal(xs, x[ys])          # rows stay paired with their labels
+    again = Dataset.from_tensor_slices((x, y)).shuffle(10_000, seed=0).batch(128).prefetch(2)
+    assert np.concatenate([b[1] for b in again]).tolist() == ys.tolist()
+
+
+@pytest.mark.parametrize("reshuffle", [True, False])
+def test_unseeded_shuffle_follows_set_random_seed(reshuffle):
+    """As tf.data after keras.utils.set_random_seed: an op without a seed is reproducible under a global one."""
+    from kerasish.utils import set_random_seed
+
+    def orders():
+        ds = Dataset.from_tensor_slices(np.arange(40)).shuffle(40, reshuffle_each_iteration=reshuffle)
+        small = Dataset.from_generator(lambda: iter(range(40))).shuffle(5, reshuffle_each_iteration=reshuffle)
+        return [list(map(int, d)) for d in (ds, ds, small, small)]
+
+    set_random_seed(7)
+    first = orders()
+    set_random_seed(7)
+    assert orders() == first
+    assert (first[0] != first[1]) == reshuffle
+
+
+def test_closing_any_pipeline_iterator_stops_upstream_threads():
+    """The trainer closes its iterator while a traceback may still hold it: close() must reach upstream."""
+    from kerasish.data._threads import close_iterator
+    closed = []
+
+    def endless(tag):
+        def gen():
+            try:
+                while True:
+                    yield tag
+            finally:
+                closed.append(tag)
+        return gen
+
+    before = _kerasish_threads()
+    a = Dataset.from_generator(endless("a")).prefetch(2)
+    b = Dataset.from_generator(endless("b")).map(lambda v: v, num_parallel_calls=2)
+    iterators = []
+    for ds in (Dataset.zip(a, b), a.skip(2), a.map(lambda v: v), a.prefetch(0)):
+        iterators.append(iter(ds))  # kept alive: only close() may stop the threads
+        next(iterators[-1])
+        close_iterator(iterators[-1])
+    assert _wait_no_threads(before) == []
+    assert sorted(closed) == ["a", "a", "a", "a", "b"]
