@@ -82,14 +82,17 @@ def default_collate(samples):
 class DataLoader:
     """Iterate a map-style dataset in batches, as `torch.utils.data.DataLoader`.
 
+    The positional order is DESIGN's `(dataset, batch_size, shuffle, drop_last, num_workers,
+    collate_fn)`; `sampler` and `seed` are keyword-only.
+
     Args:
         dataset: object with `__len__` and `__getitem__(index)` returning a sample.
         batch_size: samples per batch (positive int).
         shuffle: draw a new random order at each `iter()` (each epoch).
-        sampler: iterable of indices (with `__len__`), instead of `shuffle`.
         drop_last: drop the last batch when it is smaller than `batch_size`.
         num_workers: threads that build batches ahead (0: in the calling thread).
         collate_fn: function turning a list of samples into a batch (default: `default_collate`).
+        sampler: iterable of indices (with `__len__`), instead of `shuffle`.
         seed: seed of the shuffle; epoch k uses the stream `(seed, k)`, so runs repeat.
             None draws one from kerasish's generator (fixed by `set_random_seed`, as
             `torch.manual_seed` fixes a PyTorch loader's order).
@@ -103,13 +106,17 @@ class DataLoader:
     ```
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
-                 num_workers=0, collate_fn=None, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, num_workers=0, collate_fn=None,
+                 *, sampler=None, seed=None):
         if not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must be map-style (define __getitem__ and __len__), "
                             f"got {type(dataset).__name__}.")
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}.")
+        if not isinstance(drop_last, (bool, numbers.Integral)):
+            raise TypeError(f"drop_last must be a bool, got {type(drop_last).__name__}; the positional order is "
+                            "DataLoader(dataset, batch_size, shuffle, drop_last, num_workers, collate_fn): "
+                            "pass sampler= by keyword.")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle.")
         if sampler is not None and not hasattr(sampler, "__iter__"):

@@ -168,6 +168,10 @@ def test_design_card_keywords():
     assert len(loader) == 2 and [len(b[1]) for b in batches] == [4, 4] and seen == [4, 4]
     assert len(set(np.concatenate([b[1] for b in batches]).tolist())) == 8
     np.testing.assert_array_equal(batches[0][0][:, 0], batches[0][1])
+    positional = DataLoader(data, 4, False, True, 0, collate)   # the DESIGN order, positionally
+    assert ids(positional) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    with pytest.raises(TypeError, match="sampler="):
+        DataLoader(data, 4, False, [0, 1, 2])                    # PyTorch's 4th positional is a sampler
 
 
 def test_unseeded_shuffle_follows_set_random_seed():
