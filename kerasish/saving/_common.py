@@ -186,8 +186,11 @@ def walk_layers(layer):
 
 
 def unbuilt_layers(model):
-    """Sub-layers that have not created their weights yet."""
-    return [l for l in walk_layers(model)[1:] if not l.built and not l.layers]
+    """Sub-layers that have not created their weights yet (layers without a build() of their own,
+    such as Flatten, never have weights and do not count)."""
+    from kerasish.layers.base import Layer
+    return [l for l in walk_layers(model)[1:]
+            if not l.built and not l.layers and type(l).build is not Layer.build]
 
 
 def _spec_shape(spec):

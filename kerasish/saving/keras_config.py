@@ -38,13 +38,16 @@ def input_shape_from_config(model_config):
         return None
     if cfg.get("build_input_shape") is not None:
         return list(cfg["build_input_shape"])
-    for layer in cfg.get("layers", []) or []:
-        shape = _find_batch_shape(layer)
-        if shape is not None:
-            return shape
-        inner = layer.get("config", {}) if isinstance(layer, dict) else {}
-        if isinstance(inner, dict) and inner.get("input_shape") is not None:
-            return [None] + list(inner["input_shape"])
+    layers = cfg.get("layers", []) or []
+    if not layers:
+        return None
+    first = layers[0]  # only the first layer (or InputLayer) defines the model's input
+    shape = _find_batch_shape(first)
+    if shape is not None:
+        return shape
+    inner = first.get("config", {}) if isinstance(first, dict) else {}
+    if isinstance(inner, dict) and inner.get("input_shape") is not None:
+        return [None] + list(inner["input_shape"])
     return None
 
 
