@@ -7,11 +7,10 @@ def get_lr(model, owner):
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         raise ValueError(f"{owner}: the model has no optimizer; call compile() first")
-    raw = getattr(optimizer, "_lr", None)  # the optimizer's stored rate: a float or a schedule
-    if raw is not None and not isinstance(raw, numbers.Real):
+    if getattr(optimizer, "lr_is_schedule", False):
         raise TypeError(f"{owner} cannot change the learning rate: the optimizer was created with a "
-                        f"schedule ({type(raw).__name__}). Use a float learning rate with this callback, "
-                        "or let the schedule alone drive the rate.")
+                        f"schedule ({type(optimizer._lr).__name__}). Use a float learning rate with this "
+                        "callback, or let the schedule alone drive the rate.")
     lr = getattr(optimizer, "learning_rate", None)
     if lr is None:
         lr = getattr(optimizer, "lr", None)

@@ -142,6 +142,18 @@ class Layer:
                 layers[f"{key}.{k}"] = v
         object.__setattr__(self, key, value)
 
+    def __getattr__(self, name):
+        # only reached when normal lookup fails
+        prop = getattr(type(self), name, None)
+        if isinstance(prop, property):  # the property itself raised AttributeError: surface its message
+            return prop.fget(self)
+        if name in ("input", "output"):
+            raise AttributeError(
+                f"Layer '{self.__dict__.get('name', type(self).__name__)}' has no {name} yet: it is set "
+                "when the layer is called on symbolic tensors (from Input(...)) in a functional model, "
+                "or when a Sequential that starts with an Input (or input_shape=) is built")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def __delattr__(self, key):
         self._layers.pop(key, None)
         self._weights.pop(key, None)

@@ -321,3 +321,10 @@ def test_set_device_moves_real_optimizer_state_and_training_continues(optimizer)
     assert all(isinstance(v, np.ndarray) for s in model.optimizer._slots if s for v in s.values())
     for a, b in zip(reference.get_weights(), model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_output_of_a_layer_never_called_symbolically_says_how():
+    import pytest
+    from kerasish.layers.core import Dense
+    with pytest.raises(AttributeError, match="has no output yet: .*Input"):
+        Dense(3).output
