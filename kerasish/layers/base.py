@@ -76,6 +76,13 @@ def _is_symbolic(x):
     return getattr(x, "_keras_history", None) is not None
 
 
+
+class ParameterList(list):
+    """A list of parameter Tensors; calling it returns itself (PyTorch's `model.parameters()`)."""
+
+    def __call__(self):
+        return self
+
 class Layer:
     """Base class of layers and models.
 
@@ -298,8 +305,11 @@ class Layer:
 
     @property
     def parameters(self):
-        """Trainable weight Tensors, for `SGD(model.parameters, ...)`."""
-        return [w for _, w, t in self._named_weights() if t]
+        """Trainable weight Tensors, for `SGD(model.parameters, ...)`.
+
+        A list that may also be called, so PyTorch's `model.parameters()` gives the same list.
+        """
+        return ParameterList(w for _, w, t in self._named_weights() if t)
 
     @property
     def trainable_weights(self):

@@ -146,6 +146,42 @@ class MetricVariable:
     def __float__(self):
         return float(self.value)
 
+    # Arithmetic gives a gradient-free Tensor on the value's device, so Keras's custom-metric
+    # idiom `self.total.assign(self.total + ops.sum(values))` and `return self.tp / self.n` work.
+    def _binary(self, other, fn):
+        a = self.raw()
+        b = raw(other)
+        if hasattr(b, "shape") and backend.device_of(b) != backend.device_of(a):
+            a = backend.to_device(a, backend.device_of(b))
+        return Tensor._wrap(fn(a, b), False, None)
+
+    def __add__(self, other):
+        return self._binary(other, lambda a, b: a + b)
+
+    def __radd__(self, other):
+        return self._binary(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._binary(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._binary(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._binary(other, lambda a, b: a * b)
+
+    def __rmul__(self, other):
+        return self._binary(other, lambda a, b: b * a)
+
+    def __truediv__(self, other):
+        return self._binary(other, lambda a, b: a / b)
+
+    def __rtruediv__(self, other):
+        return self._binary(other, lambda a, b: b / a)
+
+    def __neg__(self):
+        return Tensor._wrap(-self.raw(), False, None)
+
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
 

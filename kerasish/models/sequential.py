@@ -106,6 +106,12 @@ class Sequential(Model):
         """Runs the layers in order."""
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers; add some with model.add(layer)")
+        if isinstance(x, (list, tuple)) and self._input_layer is not None:
+            if len(x) != 1:
+                raise ValueError(f"Sequential model '{self.name}' expects 1 input, but it received {len(x)} "
+                                 f"input arrays (a {type(x).__name__}); for several inputs use the functional "
+                                 "API, Model(inputs=[...], outputs=...)")
+            x = x[0]
         for layer in self._layers.values():
             x = layer(x)
         return x

@@ -74,12 +74,19 @@ def _as_param_list(params, owner):
     return out
 
 
+def _is_learning_rate(value):
+    """True for a number or schedule given where the parameter list goes (Keras's `Adam(1e-3)`)."""
+    return (isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)) \
+        or isinstance(value, schedules.LearningRateSchedule)
+
+
 class Optimizer:
     """Base class of all optimizers.
 
     Args:
         params: the Tensors to update (a list, a generator or `model.parameters`); may be
             given later with `set_parameters(params)` (as `compile(optimizer=Adam())` does).
+            A number or schedule here is taken as the learning rate, as Keras's `Adam(1e-3)`.
         lr: the learning rate: a float, a `LearningRateSchedule` (evaluated at
             `iterations`) or a callable with no arguments. `learning_rate=` is the same.
         decay: the seed's decay: each `decay_lr()` call sets
@@ -96,6 +103,12 @@ class Optimizer:
     def __init__(self, params=None, lr=0.01, learning_rate=None, decay=0.0, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, weight_decay=None, name=None):
         owner = type(self).__name__
+        if _is_learning_rate(params):  # Keras's positional form: Adam(1e-3), SGD(schedule)
+            if learning_rate is not None or (lr is not None and lr != self._default_lr):
+                raise ValueError(f"{owner}: the first argument {params!r} is a learning rate, but lr= or "
+                                 "learning_rate= is given too; pass the parameters first, or only one "
+                                 "learning rate (other options by keyword, e.g. momentum=0.9)")
+            params, lr = None, params
         if learning_rate is not None:
             if lr is not None and lr != self._default_lr and lr != learning_rate:
                 raise ValueError(f"{owner}: got lr={lr!r} and learning_rate={learning_rate!r}; "

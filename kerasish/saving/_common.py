@@ -18,7 +18,7 @@ def open_h5(path):
     import h5py
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such weights file: '{path}'")
+        raise FileNotFoundError(f"No such file: '{path}'")
     if os.path.isdir(path):
         raise IsADirectoryError(f"'{path}' is a directory, not an HDF5 file")
     if os.path.getsize(path) == 0:

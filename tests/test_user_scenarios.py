@@ -1,0 +1,92 @@
+"""User-acceptance scenarios: Keras and PyTorch scripts ported to kerasish, as their users write them."""
+import numpy as np
+import pytest
+
+import kerasish as keras
+from kerasish import Tensor, layers, ops
+
+
+def _data(n=64, d=5, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)).astype("float32"), rng.integers(0, classes, n)
+
+
+def test_custom_metric_with_variable_arithmetic_as_in_keras_docs():
+    """Keras's Metric docs: `self.v.assign(self.v + ops.sum(values))` and `return self.a / self.b`."""
+    class HitRate(keras.metrics.Metric):
+        def __init__(self, name="hit_rate", **kw):
+            super().__init__(name=name, **kw)
+            self.hits = self.add_variable(shape=(), initializer="zeros", name="hits")
+            self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pred = ops.argmax(y_pred, axis=-1)
+            hit = ops.astype(pred == ops.astype(ops.reshape(y_true, (-1,)), pred.dtype), "float32")
+            self.hits.assign(self.hits + ops.sum(hit))
+            self.seen.assign(self.seen + hit.shape[0])
+
+        def result(self):
+            return self.hits / self.seen
+
+    x, y = _data()
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=[HitRate(), "accuracy"])
+    logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert logs["hit_rate"] == pytest.approx(logs["accuracy"])
+    m = HitRate()
+    m.update_state(np.array([0, 1]), np.array([[1.0, 0.0], [1.0, 0.0]]))
+    assert float(m.result()) == 0.5
+    assert float(2 - m.hits) == 1.0 and float(-m.seen) == -2.0 and float(m.hits * 3) == 3.0
+
+
+@pytest.mark.parametrize("make", [lambda: keras.optimizers.Adam(1e-3), lambda: keras.optimizers.SGD(0.05),
+                                  lambda: keras.optimizers.RMSprop(1e-3)])
+def test_optimizer_learning_rate_as_first_positional_argument(make):
+    """Keras scripts write `Adam(1e-3)`: a number where the parameter list goes is the learning rate."""
+    opt = make()
+    assert opt.params == []
+    x, y = _data()
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(3, activation="softmax")])
+    model.compile(opt, "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert opt.iterations == 2 and opt.learning_rate == make().learning_rate
+
+
+def test_optimizer_schedule_positional_and_conflicting_learning_rates():
+    sched = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    assert keras.optimizers.SGD(sched).lr_is_schedule
+    with pytest.raises(ValueError, match="learning rate"):
+        keras.optimizers.Adam(1e-3, learning_rate=1e-2)
+    with pytest.raises(ValueError, match="momentum=0.9"):
+        keras.optimizers.SGD(0.1, 0.9)    # Keras's SGD(lr, momentum) order is not this one
+    with pytest.raises(TypeError):
+        keras.optimizers.Adam(True)
+
+
+def test_sequential_given_several_inputs_names_the_problem():
+    x, y = _data()
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="expects 1 input, but it received 2"):
+        model.fit([x, x], y, verbose=0)
+    assert model.predict([x], verbose=0).shape == (64, 3)   # a list of one is the input itself
+
+
+def test_load_model_on_missing_file_does_not_call_it_a_weights_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No such file") as info:
+        keras.load_model(tmp_path / "missing.h5")
+    assert "weights" not in str(info.value)
+
+
+def test_pytorch_style_parameters_call():
+    """`optimizer = SGD(model.parameters(), lr=...)` as a PyTorch user writes it."""
+    model = keras.Sequential([layers.Dense(4, 8), layers.ReLU(), layers.Dense(8, 2)])
+    assert model.parameters() == model.parameters and len(model.parameters()) == 4
+    opt = keras.SGD(model.parameters(), lr=0.1)
+    x = Tensor(np.random.default_rng(0).standard_normal((8, 4)))
+    before = model.parameters[0].numpy().copy()
+    loss = keras.CrossEntropy()(model(x), Tensor(np.arange(8) % 2))
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    assert not np.array_equal(before, model.parameters[0].numpy())
