@@ -64,7 +64,7 @@ class Function:
         except ValueError as exc:
             shapes = ", ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {exc} (input shapes: {shapes})") from None
-        if _config.grad_enabled and True in needs:
+        if _config._mode.enabled and True in needs:
             fn.inputs = inputs
             fn.needs_input_grad = needs
             return Tensor._wrap(out, True, fn)

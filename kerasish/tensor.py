@@ -148,7 +148,7 @@ class Tensor:
             return
         order = self._topological_order()
         grads = {id(self): seed}
-        assigned = set()
+        owned = {}  # id -> array: memory already handed to a leaf's grad
         for node in order:
             g = grads.pop(id(node), None)
             ctx = node._ctx
@@ -162,10 +162,7 @@ class Tensor:
                     if ig.shape != inp.data.shape:
                         ig = _reduce_grad(ig, inp.data.shape, ctx)
                     if inp._ctx is None:
-                        if id(ig) in assigned or not getattr(ig.flags, "writeable", True):
-                            ig = ig.copy()
-                        assigned.add(id(ig))
-                        inp._grad = ig if inp._grad is None else inp._grad + ig
+                        inp._grad = _own(ig if inp._grad is None else inp._grad + ig, owned)
                     else:
                         key = id(inp)
                         prev = grads.get(key)
@@ -449,9 +446,30 @@ class Tensor:
         return bool(self.data.all())
 
 
+def _own(grad, owned):
+    """`grad` as an array a leaf may keep: a copy if its memory is shared or broadcast.
+
+    A backward may return `g` itself or a view of it (reshape, transpose, split) to
+    several inputs; a leaf must never share memory with another leaf's gradient, and a
+    0-stride broadcast view cannot be edited in place (CuPy has no `writeable` flag).
+    """
+    if isinstance(grad, np.generic):  # numpy returns scalars from 0-d arithmetic
+        return np.asarray(grad)
+    root = grad if grad.base is None else grad.base
+    if id(root) in owned or (0 in grad.strides and grad.size > 1) \
+            or not getattr(grad.flags, "writeable", True):
+        grad = grad.copy()
+        root = grad
+    owned[id(root)] = root
+    return grad
+
+
 def _reduce_grad(grad, shape, ctx):
     """Sums a broadcast gradient to its input's shape, or names the op that got it wrong."""
-    reduced = sum_to(grad, shape)
+    try:
+        reduced = sum_to(grad, shape) if grad.ndim >= len(shape) else grad
+    except ValueError:
+        reduced = grad
     if reduced.shape != shape:
         raise RuntimeError(f"{type(ctx).__name__}.backward returned a gradient of shape {grad.shape} "
                            f"for an input of shape {shape}")

@@ -6,6 +6,8 @@ lists become Tensors on the other operand's device.
 """
 import operator
 
+import numpy as _np
+
 from kerasish import backend
 from kerasish.tensor import Tensor
 from kerasish.ops import math as _m
@@ -17,7 +19,15 @@ _SCALARS = (int, float, bool)
 
 
 def _operands(a, b):
-    """Converts a binary op's operands: Tensors stay, scalars stay, arrays become Tensors."""
+    """Converts a binary op's operands: Tensors stay, scalars stay, arrays become Tensors.
+
+    NumPy scalars (`np.sqrt(d)`, `np.float64(2)`) become Python scalars, so they keep a
+    float32 tensor float32 as PyTorch does, instead of promoting it to float64.
+    """
+    if isinstance(b, _np.generic):
+        b = b.item()
+    if isinstance(a, _np.generic):
+        a = a.item()
     if isinstance(a, Tensor):
         if not isinstance(b, (Tensor, *_SCALARS)):
             b = Tensor(b, device=a.device)
@@ -219,7 +229,11 @@ def squeeze(x, axis=None):
     if axis is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        axes = {a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+        axes = set()
+        for a in (tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)):
+            if not -x.ndim <= a < x.ndim:
+                raise ValueError(f"squeeze axis {a} is out of range for shape {x.shape}")
+            axes.add(a % x.ndim)
         for a in axes:
             if x.shape[a] != 1:
                 raise ValueError(f"cannot squeeze axis {a} of shape {x.shape}: its size is not 1")

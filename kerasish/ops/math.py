@@ -3,6 +3,9 @@
 Broadcasting is handled by the engine: a backward may return a gradient of the
 output's shape and `backward()` sums it down to each input's shape (`sum_to`).
 """
+import math
+
+from kerasish import backend
 from kerasish.backend import get_array_module
 from kerasish.function import Function
 
@@ -56,8 +59,12 @@ class Pow(Function):
         ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
         gb = None
         if self.needs_input_grad[1]:
-            xp = get_array_module(a, b)
-            gb = g * self.out * xp.log(xp.where(a > 0, a, 1))
+            if hasattr(a, "dtype"):
+                xp = get_array_module(a)
+                log_a = xp.log(xp.where(a > 0, a, 1))
+            else:  # a Python scalar base (`2 ** t`): a Python float keeps float32 float32
+                log_a = math.log(a) if a > 0 else 0.0
+            gb = g * self.out * log_a
         return ga, gb
 
 
@@ -202,10 +209,8 @@ class ToDevice(Function):
         self.device = device
 
     def forward(self, a):
-        from kerasish import backend
         self.src = backend.device_of(a)
         return backend.to_device(a, self.device)
 
     def backward(self, g):
-        from kerasish import backend
         return backend.to_device(g, self.src)

@@ -1,4 +1,6 @@
 """Reductions: sum, mean, max, min, var (+ argmax/argmin without gradient)."""
+import operator
+
 from kerasish.backend import get_array_module
 from kerasish.function import Function
 
@@ -6,12 +8,12 @@ from kerasish.function import Function
 def _normalize_axis(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
         if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % ndim if ndim else 0)
+        out.append(operator.index(a) % ndim if ndim else 0)
     return tuple(sorted(set(out)))
 
 
@@ -74,7 +76,7 @@ class Max(Function):
 
     def backward(self, g):
         mask = self.a == self.out
-        count = mask.sum(axis=self.axes, keepdims=True)
+        count = mask.sum(axis=self.axes, keepdims=True, dtype=g.dtype)  # an int count would promote
         return mask * (_expand(g, self.axes, self.keepdims) / count)
 
 
@@ -90,7 +92,7 @@ class Var(Function):
         self.denom = max(n - self.ddof, 1)
         self.centered = a - a.mean(axis=self.axes, keepdims=True)
         out = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdims) / self.denom
-        return out.astype(a.dtype, copy=False)
+        return out.astype(a.dtype, copy=False) if a.dtype.kind == "f" else out
 
     def backward(self, g):
         return _expand(g, self.axes, self.keepdims) * (2.0 / self.denom) * self.centered

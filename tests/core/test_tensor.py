@@ -200,3 +200,103 @@ class TestDevices:
         assert kerasish.backend.parse_device("CPU") == "cpu"
         with pytest.raises(ValueError, match="cuda:N"):
             kerasish.backend.parse_device("cuda:x")
+
+
+class TestReview:
+    """Behaviour a PyTorch user relies on (found in review)."""
+
+    @pytest.mark.parametrize("build", [
+        lambda a, b: a + b.reshape(4),                                    # reshape view of g
+        lambda a, b: (a + b.T.reshape(4)) * 2.0,                          # transpose view
+        lambda a, b: (kerasish.ops.concatenate([b[0], b[1]]) + a) * 2.0,  # split views
+    ])
+    def test_leaf_grads_never_share_memory(self, build):
+        a = Tensor(np.ones(4), requires_grad=True)
+        b = Tensor(np.ones((2, 2)), requires_grad=True)
+        build(a, b).sum().backward()
+        assert not np.shares_memory(a.grad, b.grad)
+        before = b.grad.copy()
+        a.grad[...] = 0.0                       # an in-place edit of one gradient ...
+        np.testing.assert_array_equal(b.grad, before)  # ... leaves the other alone
+
+    def test_leaf_grad_is_never_a_broadcast_view(self):
+        a = Tensor(np.ones((3, 4)), requires_grad=True)
+        a.sum().backward()
+        assert 0 not in a.grad.strides
+        a.grad[0, 0] = 5.0
+        assert a.grad.sum() == 16.0
+        s = Tensor(2.0, requires_grad=True)
+        (s * s).backward()
+        assert isinstance(s.grad, np.ndarray) and s.grad.shape == ()
+
+    def test_bad_backward_gradient_names_the_op(self):
+        from kerasish.function import Function
+
+        class Bad(Function):
+            def forward(self, a):
+                return a.sum(axis=0)
+
+            def backward(self, g):
+                return g * 1.0  # shape (2,) for a (3, 2) input: fewer dims than the input
+
+        x = Tensor(np.ones((3, 2)), requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"Bad\.backward returned a gradient of shape \(2,\) "
+                                               r"for an input of shape \(3, 2\)"):
+            Bad.apply(x).sum().backward()
+
+    def test_released_graph_frees_saved_arrays(self):
+        import gc
+        import weakref
+        x = Tensor(np.random.default_rng(0).random((50, 50)), requires_grad=True)
+        y = ((x * 2).exp() * x).tanh().sum()
+        refs, stack = [], [y]
+        while stack:
+            node = stack.pop()
+            if node._ctx is not None:
+                refs.append(weakref.ref(node._ctx))
+                stack.extend(i for i in node._ctx.inputs if isinstance(i, Tensor))
+        y.backward()
+        gc.collect()
+        assert refs and all(r() is None for r in refs)
+
+    @pytest.mark.parametrize("scalar", [np.float64(2.0), np.sqrt(4.0), np.int64(2), np.float32(2.0)])
+    def test_numpy_scalars_keep_float32(self, scalar):
+        a = Tensor([1.0, 2.0], requires_grad=True)
+        for out in (a * scalar, scalar * a, a / scalar, scalar - a, a ** scalar, scalar + a):
+            assert out.dtype == np.float32
+        (a / scalar).sum().backward()
+        assert a.grad.dtype == np.float32
+
+    def test_no_grad_bare_decorator_and_nesting(self):
+        a = Tensor([1.0], requires_grad=True)
+
+        @no_grad
+        def f(x):
+            return x * 2
+        assert not f(a).requires_grad and kerasish.is_grad_enabled()
+        with no_grad():
+            with kerasish.enable_grad():
+                assert (a * 2).requires_grad
+            assert not (a * 2).requires_grad
+        with pytest.raises(KeyError):
+            with no_grad():
+                raise KeyError("x")
+        assert kerasish.is_grad_enabled()
+
+    def test_grad_mode_is_per_thread(self):
+        import threading
+        entered, release = threading.Event(), threading.Event()
+
+        def worker():
+            with no_grad():
+                entered.set()
+                release.wait(5)
+        t = threading.Thread(target=worker)
+        t.start()
+        entered.wait(5)
+        try:
+            assert kerasish.is_grad_enabled()  # another thread's no_grad does not leak here
+            assert (Tensor([1.0], requires_grad=True) * 2).requires_grad
+        finally:
+            release.set()
+            t.join()

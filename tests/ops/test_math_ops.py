@@ -124,3 +124,30 @@ def test_mul_broadcasting_property(shapes):
                   elements=st.floats(-3, 3)))
 def test_tanh_mul_chain_property(x):
     check_grad(lambda a: (a * a).tanh() * a, x)
+
+
+def test_pow_with_scalar_base_keeps_float32_grad():
+    b = Tensor([0.5, 1.0], requires_grad=True)
+    (2 ** b).sum().backward()
+    assert b.grad.dtype == np.float32
+    np.testing.assert_allclose(b.grad, np.log(2) * 2 ** np.array([0.5, 1.0]), rtol=1e-6)
+
+
+FLOAT32_OPS = {
+    **BINARY, "pow": lambda a, b: abs(a) ** b, "rpow": lambda a, b: 2.0 ** a * b,
+    "where": lambda a, b: K.where(a > 0, a, b), "matmul_sum": lambda a, b: (a * b).sum() * a.max(),
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(sorted(FLOAT32_OPS)),
+       shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
+def test_float32_in_float32_out_and_grads(name, shapes):
+    a_shape, b_shape = shapes.input_shapes
+    a = Tensor(R.uniform(0.5, 1.5, a_shape), requires_grad=True)
+    b = Tensor(R.uniform(0.5, 1.5, b_shape), requires_grad=True)
+    out = FLOAT32_OPS[name](a, b)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float32
+    assert a.grad.shape == a_shape and b.grad.shape == b_shape

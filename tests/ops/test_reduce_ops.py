@@ -47,3 +47,22 @@ def test_bad_axis_is_clear():
 def test_logsumexp_is_stable():
     out = K.logsumexp(Tensor([[1000.0, 1000.0]]), axis=-1)
     np.testing.assert_allclose(out.numpy(), [1000.0 + np.log(2.0)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_max_min_grad_keeps_float32(op, axis):
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    getattr(x, op)(axis=axis).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_var_of_integers_is_not_truncated():
+    np.testing.assert_allclose(Tensor([1, 2, 3, 4]).var().item(), 1.25)
+    np.testing.assert_allclose(Tensor([1, 2, 3, 4]).std().item(), np.sqrt(1.25), rtol=1e-6)
+
+
+def test_numpy_integer_axes():
+    x = R.standard_normal((2, 3))
+    np.testing.assert_allclose(Tensor(x).sum(axis=np.int64(1)).numpy(), x.sum(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(Tensor(x).mean(axis=(np.int64(0), -1)).item(), x.mean(), rtol=1e-6)

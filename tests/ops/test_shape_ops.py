@@ -62,3 +62,48 @@ def test_broadcast_to_grad():
 def test_reshape_error_names_shapes():
     with pytest.raises(ValueError, match=r"cannot reshape.*\(2, 3\).*\(4,\)"):
         Tensor(np.ones((2, 3))).reshape(4)
+
+
+def test_squeeze_bad_axis_is_an_error_not_a_wraparound():
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        Tensor(np.ones((1, 3))).squeeze(2)
+    with pytest.raises(ValueError, match="out of range"):
+        Tensor(1.0).squeeze(0)
+    assert Tensor(np.ones((1, 3))).squeeze(-2).shape == (3,)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+@st.composite
+def index_expressions(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    basic = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    kind = draw(st.sampled_from(["basic", "int", "bool", "mixed"]))
+    if kind == "basic":
+        return shape, basic
+    ints = draw(hnp.arrays(np.int64, draw(st.integers(1, 4)),
+                           elements=st.integers(-shape[0], shape[0] - 1)))
+    if kind == "int":
+        return shape, ints
+    mask = draw(hnp.arrays(np.bool_, shape[:1]))
+    if kind == "bool":
+        return shape, mask
+    rest = (slice(None, None, -1),) if len(shape) > 1 else ()
+    return shape, (ints,) + rest
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=index_expressions())
+def test_indexing_matches_numpy_and_scatters_back(case):
+    shape, index = case
+    x = R.standard_normal(shape)
+    t = Tensor(x, dtype="float64", requires_grad=True)
+    out = t[index]
+    np.testing.assert_array_equal(out.numpy(), x[index])
+    w = R.standard_normal(out.shape)
+    (out * Tensor(w, dtype="float64")).sum().backward()
+    expected = np.zeros_like(x)
+    np.add.at(expected, index, w)
+    np.testing.assert_allclose(t.grad, expected)
