@@ -136,6 +136,9 @@ def device_of(array):
     for name, (_, array_type) in _EXTRA_DEVICES.items():
         if isinstance(array, array_type):
             return name
+    if _cupy is None and type(array).__module__.startswith("cupy"):
+        _import_cupy()  # a CuPy array made by the user: CuPy is already imported
+        return device_of(array)
     return "cpu"
 
 
@@ -152,6 +155,8 @@ def to_device(array, device, dtype=None):
     xp = array_module_for(device)
     if device.startswith("cuda"):
         with xp.cuda.Device(int(device[5:])):
+            if src.startswith("cuda") and src != device:
+                array = xp.copy(array)  # asarray would leave it on its own GPU
             return xp.asarray(array, dtype=dtype)
     if src != "cpu" and src != device:
         array = to_device(array, "cpu")
@@ -227,8 +232,8 @@ class _CupyGenerator:
     def integers(self, low, high=None, size=None):
         return self._state.randint(low, high, size)
 
-    def permutation(self, n):
-        return self._state.permutation(n)
+    def permutation(self, x):
+        return self._state.permutation(x)
 
 
 def get_rng_state():
@@ -243,7 +248,7 @@ def set_rng_state(state):
 
 def scatter_add(target, index, values):
     """target[index] += values with repeated indices accumulating, on any device."""
-    if isinstance(target, np.ndarray) and type(target) is np.ndarray:
+    if type(target) is np.ndarray:
         np.add.at(target, index, values)
     elif _cupy is not None and isinstance(target, _cupy.ndarray):
         import cupyx

@@ -6,6 +6,7 @@ array and a plain numpy array raises. Ops on fake arrays alone work (through
 `__array_ufunc__` / `__array_function__`, as with CuPy). Running the device-parametrised
 tests on it proves on a CPU-only machine that no code calls `np.` on device data.
 """
+import inspect
 import types
 
 import numpy as np
@@ -164,13 +165,26 @@ FakeArray.__invert__ = lambda self: np.invert(self)
 
 
 class _FakeGenerator:
-    """numpy Generator whose draws land on the fake device."""
+    """numpy Generator whose draws land on the fake device.
+
+    Only the methods and arguments of `backend._CupyGenerator` (what a 'cuda' device
+    offers) are available, so code that passes here also runs on CuPy.
+    """
 
     def __init__(self, seed=None):
         self._g = np.random.default_rng(seed)
 
     def __getattr__(self, name):
-        return _wrap_method(getattr(self._g, name))
+        spec = getattr(backend._CupyGenerator, name, None)
+        if name.startswith("_") or spec is None:
+            raise AttributeError(f"the 'cuda' device's generator has no method {name!r} "
+                                 "(see backend._CupyGenerator)")
+        method = _wrap_method(getattr(self._g, name))
+
+        def checked(*args, **kwargs):
+            inspect.signature(spec).bind(self, *args, **kwargs)  # TypeError like on 'cuda'
+            return method(*args, **kwargs)
+        return checked
 
 
 def _host_creator(fn):

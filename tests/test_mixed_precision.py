@@ -80,3 +80,15 @@ def test_learning_rate_is_the_inner_optimizers():
     opt = LossScaleOptimizer(inner)
     opt.lr = 0.25
     assert inner.lr == 0.25 and opt.learning_rate == 0.25
+
+
+def test_loss_scale_step_syncs_with_the_host_once():
+    from host_syncs import count_host_syncs
+    params = [Tensor(np.ones(3), requires_grad=True, device="fake") for _ in range(4)]
+    opt = LossScaleOptimizer(SGD(params, lr=0.1), initial_scale=8.0)
+    loss = sum(((p * p).sum() for p in params[1:]), (params[0] * 2).sum())
+    opt.scale_loss(loss).backward()
+    with count_host_syncs() as syncs:
+        assert opt.step()
+    assert syncs.count == 1
+    np.testing.assert_allclose(params[0].numpy(), 1.0 - 0.1 * 2.0)

@@ -34,15 +34,9 @@ class LossScaleOptimizer:
     def step(self):
         """Unscales gradients; applies the inner step if all are finite, else skips it."""
         params = [p for p in self.inner_optimizer.params if p.requires_grad and p._grad is not None]
-        finite = True
         inverse = 1.0 / self.loss_scale
-        unscaled = []
-        for p in params:
-            g = p._grad * inverse
-            xp = get_array_module(g)
-            finite = finite and bool(xp.isfinite(g).all())
-            unscaled.append(g)
-        if not finite:
+        unscaled = [p._grad * inverse for p in params]
+        if unscaled and not _all_finite(unscaled):
             self.loss_scale = max(self.loss_scale / 2.0, 1.0)
             self._good_steps = 0
             self.skipped_steps += 1
@@ -68,3 +62,9 @@ class LossScaleOptimizer:
             setattr(self.inner_optimizer, name, value)
         else:
             object.__setattr__(self, name, value)
+
+
+def _all_finite(arrays):
+    """True if every element of every array is finite, with one device -> host read."""
+    xp = get_array_module(arrays[0])
+    return bool(xp.stack([xp.isfinite(a).all() for a in arrays]).all())
