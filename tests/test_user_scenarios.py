@@ -90,3 +90,29 @@ def test_pytorch_style_parameters_call():
     loss.backward()
     opt.step()
     assert not np.array_equal(before, model.parameters[0].numpy())
+
+
+def test_add_loss_in_call_joins_the_training_loss_for_that_pass_only():
+    """Keras's `self.add_loss(...)` inside `call`: in `model.losses` and in fit's loss, one pass at a time."""
+    class ActivityPenalty(layers.Layer):
+        def call(self, x):
+            self.add_loss(10.0 * ops.mean(x * x))
+            return x
+
+    x, _ = _data(32, 4)
+    y = np.zeros((32, 1), dtype="float32")
+    inp = keras.Input((4,))
+    out = layers.Dense(1, kernel_initializer="ones")(ActivityPenalty()(layers.Dense(3, kernel_initializer="ones")(inp)))
+    model = keras.Model(inp, out)
+    model.compile("sgd", "mse")
+    pred = model(x)
+    assert len(model.losses) == 1
+    hidden = x @ np.ones((4, 3), dtype="float32")
+    assert model.losses[0].item() == pytest.approx(10 * np.mean(hidden ** 2), rel=1e-5)
+    mse = float(np.mean(pred.numpy() ** 2))
+    assert model.evaluate(x, y, batch_size=32, verbose=0) == pytest.approx(mse + model.losses[0].item(), rel=1e-5)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert len(model.losses) == 1                     # not one per batch
+    model(x[:2])
+    assert model.losses[0].item() == pytest.approx(
+        10 * np.mean((x[:2] @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1]) ** 2), rel=1e-4)

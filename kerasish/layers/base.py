@@ -19,6 +19,9 @@ _NAME_COUNTS = {}
 # layers from configs without evaluating anything found in a file.
 LAYER_REGISTRY = {}
 
+# [depth of nested Layer calls, id of the current outermost call]; add_loss losses live one pass.
+_CALLS = [0, 0]
+
 
 def _snake(name):
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -216,6 +219,16 @@ class Layer:
         if _is_symbolic(x):
             from kerasish.models.functional import symbolic_call
             return symbolic_call(self, x, args, dict(kwargs, training=training))
+        calls = _CALLS
+        if calls[0] == 0:  # an outermost call: losses from add_loss in earlier passes expire
+            calls[1] += 1
+        calls[0] += 1
+        try:
+            return self._call(x, args, training, kwargs)
+        finally:
+            calls[0] -= 1
+
+    def _call(self, x, args, training, kwargs):
         x = self._cast_inputs(x)
         if not self.built:
             self.build(_shape_of(x))
@@ -391,10 +404,23 @@ class Layer:
                 _assign(w, state[k])
         return missing, unexpected
 
+    def add_loss(self, loss):
+        """Adds a scalar loss Tensor (e.g. a penalty computed in `call`) to `losses`.
+
+        As in Keras, losses added while the model runs belong to that forward pass: the next
+        outermost call starts afresh, and `fit` adds them to the compiled loss.
+        """
+        if self.__dict__.get("_added_losses_pass") != _CALLS[1]:
+            object.__setattr__(self, "_added_losses", [])
+            object.__setattr__(self, "_added_losses_pass", _CALLS[1])
+        self._added_losses.append(loss)
+
     @property
     def losses(self):
-        """Regularization penalties (scalar Tensors) of this layer and its sub-layers."""
+        """Regularization penalties and `add_loss` losses (scalar Tensors) of this layer and its sub-layers."""
         out = [reg(self._weights[name]) for name, reg in self._regularizers] + list(self._activity_losses)
+        if self.__dict__.get("_added_losses_pass") == _CALLS[1]:
+            out.extend(self._added_losses)
         for layer in self.layers:
             out.extend(layer.losses)
         return out
