@@ -116,3 +116,20 @@ def test_add_loss_in_call_joins_the_training_loss_for_that_pass_only():
     model(x[:2])
     assert model.losses[0].item() == pytest.approx(
         10 * np.mean((x[:2] @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1]) ** 2), rel=1e-4)
+
+
+def test_checkpoint_on_max_metric_reports_improvement_from_minus_inf(tmp_path, capsys):
+    x, y = _data(40, 5, classes=2)
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    ckpt = keras.ModelCheckpoint(str(tmp_path / "best.weights.h5"), monitor="val_accuracy", mode="max",
+                                 save_best_only=True, save_weights_only=True, verbose=1)
+    model.fit(x, y, epochs=1, validation_split=0.25, callbacks=[ckpt], verbose=0)
+    out = capsys.readouterr().out
+    assert "val_accuracy improved from -inf to" in out and (tmp_path / "best.weights.h5").exists()
+
+
+def test_utils_clear_session_resets_layer_names():
+    layers.Dense(2)
+    keras.utils.clear_session()
+    assert layers.Dense(2).name == "dense"

@@ -85,7 +85,7 @@ class ModelCheckpoint(Callback):
                     print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
                 return
             if self.verbose > 0:
-                previous = "inf" if self.best is None else f"{self.best:.5f}"
+                previous = f"{self.monitor_rule.initial():.5f}" if self.best is None else f"{self.best:.5f}"
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {current:.5f}")
             self.best = current
         path = self._path(epoch, batch, logs)
