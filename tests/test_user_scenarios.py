@@ -133,3 +133,69 @@ def test_utils_clear_session_resets_layer_names():
     layers.Dense(2)
     keras.utils.clear_session()
     assert layers.Dense(2).name == "dense"
+
+
+def _regression(n=64):
+    x = np.random.default_rng(1).standard_normal((n, 3)).astype("float32")
+    return x, x @ np.array([[1.0], [2.0], [3.0]], dtype="float32")
+
+
+def test_keras3_torch_backend_custom_train_step():
+    """Keras 3's 'customizing fit' guide (torch backend) ported as is."""
+    class CustomModel(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            trainable_weights = [v for v in self.trainable_weights]
+            gradients = [v.grad for v in trainable_weights]
+            with keras.no_grad():
+                self.optimizer.apply(gradients, trainable_weights)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    x, y = _regression()
+    inp = keras.Input((3,))
+    model = CustomModel(inp, layers.Dense(1)(inp))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse", metrics=["mae"])
+    history = model.fit(x, y, epochs=4, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0] and set(history) == {"loss", "mae"}
+
+
+def test_keras2_custom_train_step_with_compiled_loss_and_metrics():
+    """tf.keras's custom train_step: compiled_loss, compiled_metrics, trainable_variables, apply_gradients."""
+    class CustomModel(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+            self.optimizer.zero_grad()
+            loss.backward()
+            trainable_vars = self.trainable_variables
+            self.optimizer.apply_gradients(zip([v.grad for v in trainable_vars], trainable_vars))
+            self.compiled_metrics.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    x, y = _regression()
+    inp = keras.Input((3,))
+    model = CustomModel(inp, layers.Dense(1, kernel_regularizer="l2")(inp))
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    history = model.fit(x, y, epochs=3, batch_size=64, verbose=0, validation_data=(x, y)).history
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["loss"][0] > 0 and history["mae"][0] > 0     # the loss tracker saw compiled_loss
+    assert model.variables == model.weights and model.non_trainable_variables == []
+
+
+def test_optimizer_apply_checks_lengths():
+    w = Tensor(np.ones(3, dtype="float32"), requires_grad=True)
+    opt = keras.SGD([w], lr=0.5)
+    opt.apply([np.ones(3, dtype="float32")])
+    np.testing.assert_allclose(w.numpy(), 0.5)
+    with pytest.raises(ValueError, match="2 gradients for 1"):
+        opt.apply([np.ones(3), np.ones(3)])

@@ -339,6 +339,11 @@ class Layer:
         """All weights, trainable first then non-trainable (Keras's order)."""
         return self.trainable_weights + self.non_trainable_weights
 
+    # Keras's other names for the same lists.
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
     @property
     def layers(self):
         """Direct sub-layers, in registration order (no repeats)."""

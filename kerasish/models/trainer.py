@@ -60,6 +60,22 @@ def _concat(batches):
     return np.concatenate(batches, axis=0) if len(batches) > 1 else first
 
 
+class _CompiledMetrics:
+    """`model.compiled_metrics` of Keras 2 custom steps: updates the compiled metrics."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds one batch to every compiled metric."""
+        self._model.compute_metrics(None, y_true, y_pred, sample_weight)
+
+    @property
+    def metrics(self):
+        """The compiled metric objects."""
+        return list(self._model._compile_metrics.metrics)
+
+
 def _num_samples(x):
     """Batch size of a batch's x (its first array leaf)."""
     if isinstance(x, Tensor) or hasattr(x, "shape"):
@@ -197,6 +213,21 @@ class Trainer:
                     targets_per_output(y, names), flat_outputs(y_pred, names),
                     per_output(sample_weight, names, "sample_weight", allow_missing=True))
         return self.get_metrics_result()
+
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Keras 2's name: `compute_loss(y=y, y_pred=y_pred, ...)`, also counted in the 'loss' log.
+
+        `regularization_losses` is accepted for Keras 2 code; the model's own `losses` are
+        always included, as in `compute_loss`.
+        """
+        loss = self.compute_loss(None, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(loss, _num_samples(flat_outputs(y_pred, self._compile_loss.names)[0]))
+        return loss
+
+    @property
+    def compiled_metrics(self):
+        """Keras 2's compiled metrics: `compiled_metrics.update_state(y, y_pred, sample_weight=None)`."""
+        return _CompiledMetrics(self)
 
     def _ensure_built(self, y, y_pred):
         names = self._compile_loss.names

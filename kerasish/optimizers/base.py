@@ -247,6 +247,22 @@ class Optimizer:
                 items.append((index[id(p)], p, g))
         self._apply(items)
 
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's update: `apply(grads, trainable_variables)`; without variables, the
+        gradients go to this optimizer's parameters in order."""
+        grads = list(grads)
+        if trainable_variables is None:
+            if self._params is None or len(grads) != len(self._params):
+                n = "no" if self._params is None else len(self._params)
+                raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for {n} "
+                                 "parameters; pass trainable_variables= as well")
+            trainable_variables = self._params
+        trainable_variables = list(trainable_variables)
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for "
+                             f"{len(trainable_variables)} variables")
+        self.apply_gradients(zip(grads, trainable_variables))
+
     def _apply(self, items):
         lr = self.current_lr()
         if items:
