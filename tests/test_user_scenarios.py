@@ -199,3 +199,23 @@ def test_optimizer_apply_checks_lengths():
     np.testing.assert_allclose(w.numpy(), 0.5)
     with pytest.raises(ValueError, match="2 gradients for 1"):
         opt.apply([np.ones(3), np.ones(3)])
+
+
+def test_sequential_one_feature_regression_on_1d_x():
+    """The beginner's `y = 2x + 1` script: x of shape (N,) into Dense(1, input_shape=(1,)), as Keras allows."""
+    keras.utils.set_random_seed(0)
+    x = np.arange(20, dtype="float32") / 10
+    model = keras.Sequential([layers.Dense(1, input_shape=(1,))])
+    model.compile(keras.optimizers.SGD(learning_rate=0.1), "mse")
+    history = model.fit(x, 2 * x + 1, epochs=40, verbose=0).history
+    assert history["loss"][-1] < 0.01
+    assert model.predict(np.array([1.0]), verbose=0).shape == (1, 1)
+    assert model.predict(x, verbose=0).shape == (20, 1)
+
+
+def test_functional_dict_input_missing_key_is_named():
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    model = keras.Model({"a": a, "b": b}, layers.Dense(1)(layers.Concatenate()([a, b])))
+    model.compile("adam", "mse")
+    with pytest.raises(ValueError, match=r"missing \['b'\]"):
+        model.fit({"a": np.zeros((4, 3))}, np.zeros(4), verbose=0)

@@ -2,6 +2,7 @@
 from kerasish.layers.base import Layer
 from kerasish.layers.input import InputLayer, KerasTensor, flatten
 from kerasish.models.model import Model, NoSymbolicTensorsError, infer_device
+from kerasish.tensor import Tensor
 
 
 class Sequential(Model):
@@ -112,6 +113,11 @@ class Sequential(Model):
                                  f"input arrays (a {type(x).__name__}); for several inputs use the functional "
                                  "API, Model(inputs=[...], outputs=...)")
             x = x[0]
+        if self._input_layer is not None and hasattr(x, "shape"):
+            # Keras's one-axis leniency, as in functional models: (N,) feeds Input(shape=(1,)).
+            expected = self._input_layer.batch_shape
+            if len(x.shape) == len(expected) - 1 and expected[-1] == 1:
+                x = (x if isinstance(x, Tensor) else Tensor(x)).expand_dims(-1)
         for layer in self._layers.values():
             x = layer(x)
         return x
