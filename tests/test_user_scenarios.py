@@ -219,3 +219,21 @@ def test_functional_dict_input_missing_key_is_named():
     model.compile("adam", "mse")
     with pytest.raises(ValueError, match=r"missing \['b'\]"):
         model.fit({"a": np.zeros((4, 3))}, np.zeros(4), verbose=0)
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_clone_model_has_fresh_weights_of_the_same_shapes(functional):
+    x, _ = _data(6, 4)
+    if functional:
+        inp = keras.Input((4,))
+        model = keras.Model(inp, layers.Dense(2)(layers.Dense(3, activation="relu")(inp)))
+    else:
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(2)])
+    clone = keras.models.clone_model(model)
+    assert type(clone) is type(model) and clone is not model
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(TypeError, match="expects a Model"):
+        keras.models.clone_model("model")

@@ -1,7 +1,8 @@
 """Models: Model (subclassing and functional), Sequential, and loading saved models."""
+from kerasish.models.cloning import clone_model
 from kerasish.models.functional import Functional
 from kerasish.models.model import BaseModel, Model
 from kerasish.models.sequential import Sequential
 from kerasish.saving.model_io import load_model, save_model
 
-__all__ = ["Model", "BaseModel", "Functional", "Sequential", "load_model", "save_model"]
+__all__ = ["Model", "BaseModel", "Functional", "Sequential", "clone_model", "load_model", "save_model"]
