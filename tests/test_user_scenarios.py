@@ -237,3 +237,13 @@ def test_clone_model_has_fresh_weights_of_the_same_shapes(functional):
     np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
     with pytest.raises(TypeError, match="expects a Model"):
         keras.models.clone_model("model")
+
+
+def test_labels_as_list_of_numpy_scalars_and_string_labels():
+    x, y = _data(20, 4, classes=2)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert len(model.fit(x, list(y), verbose=0).history["loss"]) == 1      # list(np_array): numpy scalars
+    assert model.evaluate(x, list(y), verbose=0, return_dict=True)["accuracy"] >= 0
+    with pytest.raises(ValueError, match="class labels must be integers"):
+        model.fit(x, np.array(["cat", "dog"] * 10), verbose=0)

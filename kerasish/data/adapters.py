@@ -116,8 +116,9 @@ def _leaf_arrays(structure, name):
     """The structure with every leaf converted to a raw array, and a list of (path, array)."""
     if structure is None:
         return None
-    if isinstance(structure, (list, tuple)) and not is_array_structure(structure):
-        structure = np.asarray(structure)  # a plain nested list of numbers is one array
+    if isinstance(structure, (list, tuple)) and (
+            not is_array_structure(structure) or all(isinstance(v, np.generic) for v in structure)):
+        structure = np.asarray(structure)  # a plain nested list of numbers (e.g. list(labels)) is one array
     converted = map_structure(lambda v: _as_raw_array(v, name), structure)
     return converted, flatten(converted, name)
 

@@ -189,7 +189,11 @@ def sparse_labels(y_true, y_pred, what="sparse_categorical_crossentropy", ignore
         raise ValueError(f"{what}: y_true (class labels) has shape {labels.shape} but y_pred has shape "
                          f"{y_pred.shape}; labels must have shape {batch_shape}{hint}")
     if labels.dtype.kind not in "iu":
-        labels = labels.astype("int64")
+        try:
+            labels = labels.astype("int64")
+        except (TypeError, ValueError):
+            raise ValueError(f"{what}: class labels must be integers, got dtype {labels.dtype}; map "
+                             "string labels to indices 0..num_classes-1 first") from None
     valid = None
     xp = backend.get_array_module(labels)
     if ignore_class is not None:
