@@ -247,3 +247,34 @@ def test_labels_as_list_of_numpy_scalars_and_string_labels():
     assert model.evaluate(x, list(y), verbose=0, return_dict=True)["accuracy"] >= 0
     with pytest.raises(ValueError, match="class labels must be integers"):
         model.fit(x, np.array(["cat", "dog"] * 10), verbose=0)
+
+
+def test_text_classifier_embedding_global_average_pooling1d(tmp_path):
+    """Keras's text-classification tutorial shape: Embedding -> GlobalAveragePooling1D -> Dense."""
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).integers(1, 50, (64, 12))
+    y = (x[:, 0] > 25).astype("float32")
+    model = keras.Sequential([keras.Input((12,)), layers.Embedding(50, 8), layers.GlobalAveragePooling1D(),
+                              layers.Dense(1, activation="sigmoid")])
+    assert model.output_shape == (None, 1) and model.layers[1].name.startswith("global_average_pooling1d")
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=3, batch_size=16, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0]
+    model.save(tmp_path / "text.h5")
+    np.testing.assert_array_equal(keras.load_model(tmp_path / "text.h5").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("cls", [layers.GlobalAveragePooling1D, layers.GlobalMaxPooling1D])
+def test_global_pooling1d_shapes_and_gradients(cls):
+    x = np.random.default_rng(2).standard_normal((2, 5, 3))
+    assert cls()(x).shape == (2, 3)
+    assert cls(keepdims=True)(x).shape == (2, 1, 3)
+    assert cls(data_format="channels_first")(x).shape == (2, 5)
+    assert cls().compute_output_shape((None, 7, 3)) == (None, 3)
+    layer = cls(dtype="float64")
+    keras.check_grad(lambda t: layer(t), Tensor(x, dtype="float64", requires_grad=True))
+    with pytest.raises(ValueError, match="expected input of shape"):
+        cls()(np.ones((2, 3)))
+    clone = cls.from_config(cls(keepdims=True).get_config())
+    assert type(clone) is cls and clone.keepdims

@@ -10,6 +10,8 @@ from kerasish.layers.normalization import BatchNormalization, LayerNormalization
 from kerasish.layers.padding import ZeroPadding2D
 from kerasish.layers.pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
                                      GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
+from kerasish.layers.pooling1d import (GlobalAveragePooling1D, GlobalAvgPool1D, GlobalMaxPool1D,
+                                       GlobalMaxPooling1D)
 from kerasish.layers.preprocessing import Normalization, RandomCrop, RandomFlip, RandomTranslation, Rescaling
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "BatchNormalization", "LayerNormalization",
     "Conv2D", "MaxPool2D", "MaxPooling2D", "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D",
     "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D", "ZeroPadding2D",
+    "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Activation", "Tanh", "ReLU", "Sigmoid", "Softmax", "LeakyReLU", "ELU",
     "Rescaling", "Normalization", "RandomFlip", "RandomTranslation", "RandomCrop",
