@@ -278,3 +278,30 @@ def test_global_pooling1d_shapes_and_gradients(cls):
         cls()(np.ones((2, 3)))
     clone = cls.from_config(cls(keepdims=True).get_config())
     assert type(clone) is cls and clone.keepdims
+
+
+@pytest.mark.parametrize("how", ["fit", "build", "call"])
+def test_subclassed_model_build_calling_super_build(how):
+    """A Keras 3 subclass whose build() adds a weight and then calls super().build(input_shape)."""
+    class Scaled(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(2,), initializer="ones", name="scale")
+            super().build(input_shape)
+
+        def call(self, x):
+            return self.dense(x) * self.scale
+
+    x, _ = _data(16, 5)
+    model = Scaled()
+    if how == "fit":
+        model.compile("adam", "mse")
+        model.fit(x, np.zeros((16, 2)), verbose=0)
+    elif how == "build":
+        model.build((None, 5))
+    else:
+        model(x)
+    assert model.built and len(model.trainable_weights) == 3 and model.count_params() == 14

@@ -104,10 +104,15 @@ class Model(Trainer, Layer):
             self.built = True
             return
         dummy = dummy_from_spec(spec_from_shape(input_shape))
-        with no_grad():
-            self(dummy, training=False)
+        was_built = self.built
+        self.built = True  # a user build() calling super().build() must not run again on this call
+        try:
+            with no_grad():
+                self(dummy, training=False)
+        except BaseException:
+            self.built = was_built
+            raise
         object.__setattr__(self, "_build_input_shape", input_shape)
-        self.built = True
 
     build._lazy_model_build = True
 
