@@ -12,6 +12,7 @@ derive from it and are usable as layers:
 `gelu` defaults to the exact erf form (as Keras); `gelu(x, approximate=True)` is the tanh form.
 """
 import numbers
+import warnings
 
 from kerasish import ops
 from kerasish.layers.base import LAYER_REGISTRY, Layer
@@ -50,8 +51,19 @@ def tanh(x):
     return ops.tanh(x)
 
 
+def _warn_if_single_class(x, axis):
+    shape = getattr(x, "shape", None)
+    if shape and isinstance(axis, int) and -len(shape) <= axis < len(shape) and axis % len(shape) \
+            and shape[axis] == 1:
+        shape = (None,) + tuple(shape[1:])  # without the batch size, so the warning shows once
+        warnings.warn(f"softmax over axis {axis} of a tensor of shape {shape}: that axis has size 1, "
+                      "so the output is always 1. For a binary output use Dense(1, activation='sigmoid') "
+                      "with binary_crossentropy, or Dense(2, activation='softmax')", stacklevel=3)
+
+
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along `axis`."""
+    """exp(x) / sum(exp(x)) along `axis` (warns when that axis has size 1: the output is then all ones)."""
+    _warn_if_single_class(x, axis)
     return ops.softmax(x, axis=axis)
 
 
@@ -262,6 +274,7 @@ class Softmax(Activation):
         self.axis = int(axis) if isinstance(axis, numbers.Integral) else tuple(int(a) for a in axis)
 
     def forward(self, x):
+        _warn_if_single_class(x, self.axis)
         return ops.softmax(x, axis=self.axis)
 
     def get_config(self):

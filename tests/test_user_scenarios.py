@@ -305,3 +305,16 @@ def test_subclassed_model_build_calling_super_build(how):
     else:
         model(x)
     assert model.built and len(model.trainable_weights) == 3 and model.count_params() == 14
+
+
+def test_softmax_over_a_single_unit_warns():
+    """Dense(1, activation='softmax') always outputs 1: warn, naming the fixes (as Keras 3 does)."""
+    with pytest.warns(UserWarning, match="always 1.*sigmoid"):
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="softmax")])
+        model.compile("adam", "binary_crossentropy")
+        model.fit(np.ones((8, 4)), np.ones(8), verbose=0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layers.Softmax()(np.ones((1, 3)))            # a batch of one is fine
+        layers.Dense(2, activation="softmax")(np.ones((5, 4)))
