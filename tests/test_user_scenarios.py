@@ -318,3 +318,13 @@ def test_softmax_over_a_single_unit_warns():
         warnings.simplefilter("error")
         layers.Softmax()(np.ones((1, 3)))            # a batch of one is fine
         layers.Dense(2, activation="softmax")(np.ones((5, 4)))
+
+
+def test_model_checkpoint_refuses_unsavable_names_before_training(tmp_path):
+    """Keras 3 scripts write ModelCheckpoint('best.keras'): fail at once, not after an epoch of training."""
+    with pytest.raises(ValueError, match=r"'\.keras' format is not supported"):
+        keras.ModelCheckpoint(str(tmp_path / "best.keras"), save_best_only=True)
+    with pytest.raises(ValueError, match="must end in '.weights.h5'"):
+        keras.ModelCheckpoint(str(tmp_path / "ckpt"), save_weights_only=True)
+    keras.ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.h5"))
+    keras.ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)

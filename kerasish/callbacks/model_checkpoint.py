@@ -42,6 +42,7 @@ class ModelCheckpoint(Callback):
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
+        self._check_suffix()
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)
                                      or save_freq <= 0):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int (batches), "
@@ -50,6 +51,18 @@ class ModelCheckpoint(Callback):
         self.best = initial_value_threshold
         self._batches = 0
         self._epoch = 0
+
+    def _check_suffix(self):
+        """Fails at construction, not after the first epoch of training, on a name save() refuses."""
+        path = self.filepath
+        if self.save_weights_only:
+            if not path.endswith((".weights.h5", ".h5", ".hdf5")):
+                raise ValueError(f"ModelCheckpoint(save_weights_only=True): the file name must end in "
+                                 f"'.weights.h5' or '.h5', got '{path}'")
+        elif not path.endswith((".h5", ".hdf5")) or path.endswith(".weights.h5"):
+            raise ValueError(f"ModelCheckpoint saves whole models as HDF5: the file name must end in '.h5' "
+                             f"(Keras 3's '.keras' format is not supported), or pass save_weights_only=True "
+                             f"with a '.weights.h5' name; got '{path}'")
 
     def on_train_begin(self, logs=None):
         self._batches = 0
