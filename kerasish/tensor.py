@@ -376,12 +376,14 @@ class Tensor:
         """Elementwise minimum with another tensor or scalar."""
         return _ops.minimum(self, other)
 
-    def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (all axes when None)."""
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Sum over `axis` (all axes when None); PyTorch's `dim=` / `keepdim=` work too."""
+        axis, keepdims = _torch_axis(axis, keepdims, dim, keepdim)
         return _ops.sum(self, axis, keepdims)
 
-    def mean(self, axis=None, keepdims=False):
-        """Mean over `axis` (all axes when None)."""
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Mean over `axis` (all axes when None); PyTorch's `dim=` / `keepdim=` work too."""
+        axis, keepdims = _torch_axis(axis, keepdims, dim, keepdim)
         return _ops.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
@@ -429,6 +431,46 @@ class Tensor:
         """Inserts a size-1 axis at `axis`."""
         return _ops.expand_dims(self, axis)
 
+    # --- PyTorch spellings -----------------------------------------------------------------
+    def view(self, *shape):
+        """PyTorch's name for `reshape`."""
+        return self.reshape(*shape)
+
+    def unsqueeze(self, dim):
+        """PyTorch's name for `expand_dims`."""
+        return self.expand_dims(dim)
+
+    def dim(self):
+        """Number of dimensions (PyTorch's name for `ndim`)."""
+        return self.ndim
+
+    def float(self):
+        """A float32 copy (differentiable)."""
+        return self.astype("float32")
+
+    def double(self):
+        """A float64 copy (differentiable)."""
+        return self.astype("float64")
+
+    # --- Keras variable API ------------------------------------------------------------------
+    def assign(self, value):
+        """Overwrites the data in place, without recording a graph (Keras's `Variable.assign`)."""
+        value = value.data if isinstance(value, Tensor) else value
+        self.data[...] = backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        return self
+
+    def assign_add(self, value):
+        """In-place `+= value` without recording a graph."""
+        value = value.data if isinstance(value, Tensor) else value
+        self.data += backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        return self
+
+    def assign_sub(self, value):
+        """In-place `-= value` without recording a graph."""
+        value = value.data if isinstance(value, Tensor) else value
+        self.data -= backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        return self
+
     def softmax(self, axis=-1):
         """Softmax along `axis`."""
         return _ops.softmax(self, axis)
@@ -462,6 +504,15 @@ def _own(grad, owned):
         root = grad
     owned[id(root)] = root
     return grad
+
+
+def _torch_axis(axis, keepdims, dim, keepdim):
+    """Merges PyTorch's `dim` / `keepdim` into NumPy's `axis` / `keepdims`."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give either axis= or dim=, not both")
+        axis = tuple(dim) if isinstance(dim, list) else dim
+    return axis, keepdims if keepdim is None else keepdim
 
 
 def _reduce_grad(grad, shape, ctx):

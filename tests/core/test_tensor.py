@@ -300,3 +300,27 @@ class TestReview:
         finally:
             release.set()
             t.join()
+
+
+class TestPyTorchAndKerasSpellings:
+    def test_view_unsqueeze_dim_float_double(self):
+        t = Tensor(np.arange(6.0), requires_grad=True)
+        v = t.view(2, 3).unsqueeze(0)
+        assert v.shape == (1, 2, 3) and v.dim() == 3
+        assert t.double().dtype == np.float64 and t.double().float().dtype == np.float32
+        v.sum().backward()
+        np.testing.assert_allclose(t.grad, np.ones(6))
+
+    def test_reductions_take_dim_and_keepdim(self):
+        t = Tensor(np.arange(6.0).reshape(2, 3))
+        assert t.sum(dim=1, keepdim=True).shape == (2, 1)
+        np.testing.assert_allclose(t.mean(dim=0).numpy(), [1.5, 2.5, 3.5])
+        with pytest.raises(TypeError, match="either axis= or dim="):
+            t.sum(axis=0, dim=1)
+
+    def test_assign_updates_in_place_without_a_graph(self):
+        w = Tensor(np.zeros(3), requires_grad=True)
+        data = w.data
+        w.assign([1.0, 2.0, 3.0]).assign_add(Tensor(np.ones(3))).assign_sub(0.5)
+        assert w.data is data and w.is_leaf
+        np.testing.assert_allclose(w.numpy(), [1.5, 2.5, 3.5])
