@@ -157,6 +157,8 @@ class Layer:
         prop = getattr(type(self), name, None)
         if isinstance(prop, property):  # the property itself raised AttributeError: surface its message
             return prop.fget(self)
+        if name in ("input_shape", "output_shape"):
+            return _node_shapes(self, name[:-6])
         if name in ("input", "output"):
             raise AttributeError(
                 f"Layer '{self.__dict__.get('name', type(self).__name__)}' has no {name} yet: it is set "
@@ -481,6 +483,26 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _node_shapes(layer, which):
+    """Keras 2's `layer.input_shape` / `layer.output_shape`: shapes seen in symbolic calls."""
+    from kerasish.layers.input import KerasTensor, map_structure
+    nodes = [n for n in layer.__dict__.get("_inbound_nodes") or () if n.input_tensors]
+    if nodes:
+        structs = [n.call_args[0] if which == "input" else n.outputs for n in nodes]
+    else:  # an InputLayer or a model: its own symbolic inputs / outputs
+        structs = [getattr(layer, which)]
+    shapes = []
+    for struct in structs:
+        shape = map_structure(lambda t: t.shape, struct)
+        shape = list(shape) if isinstance(shape, tuple) and not isinstance(struct, KerasTensor) else shape
+        if shape not in shapes:
+            shapes.append(shape)
+    if len(shapes) > 1:
+        raise AttributeError(f"Layer '{layer.name}' has been called on inputs of different shapes, so it has "
+                             f"no single {which}_shape (it has {shapes}); ask one node's tensors instead")
+    return shapes[0]
 
 
 def _shape_of(x):

@@ -11,12 +11,16 @@ import numpy as np
 
 from kerasish import backend
 from kerasish.layers.base import Layer
+from kerasish.ops.symbolic import SymbolicTensor
 
 KerasHistory = namedtuple("KerasHistory", ["layer", "node_index", "tensor_index"])
 
 
-class KerasTensor:
+class KerasTensor(SymbolicTensor):
     """A symbolic tensor: shape and dtype only, no data.
+
+    Arithmetic (`+ - * / ** -x`, with numbers or other KerasTensors), basic slicing
+    (`t[:, :2]`, `t[..., 0]`) and `kerasish.ops` functions on it add layer calls to the graph.
 
     Args:
         shape: tuple with None for unknown sizes (the batch axis is usually None).
@@ -44,31 +48,53 @@ class KerasTensor:
 
     __array__ = numpy = __len__ = __iter__ = _no_data
 
-    def _merge(self, other, cls_name, reverse=False):
-        if not isinstance(other, KerasTensor):
-            raise TypeError(f"Only two KerasTensors combine with '+', '-', '*' in a functional graph, got "
-                            f"{type(other).__name__}; wrap other math in a Lambda layer")
-        from kerasish.layers import merge
-        pair = [other, self] if reverse else [self, other]
-        return getattr(merge, cls_name)()(pair)
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators (np.float64(2) * t)
+
+    def _binary(self, other, op, merge_cls=None, reverse=False):
+        if merge_cls is not None and isinstance(other, KerasTensor):
+            from kerasish.layers import merge  # two tensors: the Keras merge layer (Add, Subtract, ...)
+            dtype = self.dtype if np.dtype(self.dtype).kind == "f" else None  # float64 graphs stay float64
+            return getattr(merge, merge_cls)(dtype=dtype)([other, self] if reverse else [self, other])
+        from kerasish.layers.symbolic_ops import symbolic_op
+        return symbolic_op(op, other, self) if reverse else symbolic_op(op, self, other)
 
     def __add__(self, other):
-        return self._merge(other, "Add")
+        return self._binary(other, "add", "Add")
 
     def __sub__(self, other):
-        return self._merge(other, "Subtract")
+        return self._binary(other, "sub", "Subtract")
 
     def __mul__(self, other):
-        return self._merge(other, "Multiply")
+        return self._binary(other, "mul", "Multiply")
+
+    def __truediv__(self, other):
+        return self._binary(other, "div")
+
+    def __pow__(self, other):
+        return self._binary(other, "pow")
 
     def __radd__(self, other):
-        return self._merge(other, "Add", reverse=True)
+        return self._binary(other, "add", "Add", reverse=True)
 
     def __rsub__(self, other):
-        return self._merge(other, "Subtract", reverse=True)
+        return self._binary(other, "sub", "Subtract", reverse=True)
 
     def __rmul__(self, other):
-        return self._merge(other, "Multiply", reverse=True)
+        return self._binary(other, "mul", "Multiply", reverse=True)
+
+    def __rtruediv__(self, other):
+        return self._binary(other, "div", reverse=True)
+
+    def __rpow__(self, other):
+        return self._binary(other, "pow", reverse=True)
+
+    def __neg__(self):
+        from kerasish.layers.symbolic_ops import symbolic_op
+        return symbolic_op("neg", self)
+
+    def __getitem__(self, index):
+        from kerasish.layers.symbolic_ops import symbolic_getitem
+        return symbolic_getitem(self, index)
 
     __hash__ = object.__hash__
 
@@ -230,3 +256,6 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
                        batch_shape=batch_shape, sparse=sparse)
     return layer.output
+
+
+from kerasish.layers import symbolic_ops  # noqa: E402,F401  (registers TensorOp for loading configs)

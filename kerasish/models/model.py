@@ -219,6 +219,11 @@ class Model(Trainer, Layer):
         from kerasish.saving import save_model
         return save_model(self, filepath, **kwargs)
 
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string; see `kerasish.saving.json_io.model_from_json`."""
+        from kerasish.saving.json_io import model_to_json
+        return model_to_json(self, **kwargs)
+
     # --- config ---------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments of a subclassed model, when they are plain JSON values.

@@ -14,6 +14,7 @@ from kerasish.ops import math as _m
 from kerasish.ops import nn as _nn
 from kerasish.ops import reduce as _r
 from kerasish.ops import shape as _s
+from kerasish.ops.symbolic import SymbolicTensor as _Symbolic, symbolic as _symbolic
 
 _SCALARS = (int, float, bool)
 
@@ -78,11 +79,15 @@ def neg(x):
 
 def exp(x):
     """Elementwise e**x."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("exp", x)
     return _m.Exp.apply(_tensor(x))
 
 
 def log(x):
     """Elementwise natural logarithm."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("log", x)
     return _m.Log.apply(_tensor(x))
 
 
@@ -98,16 +103,22 @@ def abs(x):
 
 def tanh(x):
     """Elementwise hyperbolic tangent."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("tanh", x)
     return _m.Tanh.apply(_tensor(x))
 
 
 def sigmoid(x):
     """Elementwise logistic function 1 / (1 + e**-x)."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("sigmoid", x)
     return _m.Sigmoid.apply(_tensor(x))
 
 
 def relu(x):
     """Elementwise max(x, 0)."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("relu", x)
     return _m.ReLU.apply(_tensor(x))
 
 
@@ -168,11 +179,15 @@ def compare(a, b, op):
 # --- reductions -----------------------------------------------------------------------
 def sum(x, axis=None, keepdims=False):
     """Sum over `axis` (all axes when None)."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("sum", x, axis=axis, keepdims=keepdims)
     return _r.Sum.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis` (all axes when None)."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("mean", x, axis=axis, keepdims=keepdims)
     return _r.Mean.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 
@@ -282,6 +297,9 @@ def getitem(x, index):
 
 def concatenate(tensors, axis=0):
     """Joins tensors along an existing axis."""
+    tensors = list(tensors)
+    if any(isinstance(t, _Symbolic) for t in tensors):
+        return _symbolic("concatenate", tensors, axis=axis)
     tensors = [_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
@@ -312,6 +330,8 @@ def matmul(a, b):
 
 def softmax(x, axis=-1):
     """Softmax along `axis`."""
+    if isinstance(x, _Symbolic):
+        return _symbolic("softmax", x, axis=axis)
     return _nn.Softmax.apply(_tensor(x), axis=axis)
 
 

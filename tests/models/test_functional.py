@@ -83,7 +83,7 @@ def test_keras_tensor_operators_make_merge_layers():
     np.testing.assert_allclose(d.numpy(), xa - xb, rtol=1e-6)
     np.testing.assert_allclose(p.numpy(), xa * xb, rtol=1e-6)
     with pytest.raises(TypeError, match="Lambda"):
-        a + 1.0
+        a + np.ones(3)  # numbers work (TensorOp layers); arrays need a Lambda
 
 
 # --- models -----------------------------------------------------------------------------------
