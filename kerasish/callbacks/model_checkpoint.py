@@ -59,10 +59,9 @@ class ModelCheckpoint(Callback):
             if not path.endswith((".weights.h5", ".h5", ".hdf5")):
                 raise ValueError(f"ModelCheckpoint(save_weights_only=True): the file name must end in "
                                  f"'.weights.h5' or '.h5', got '{path}'")
-        elif not path.endswith((".h5", ".hdf5")) or path.endswith(".weights.h5"):
-            raise ValueError(f"ModelCheckpoint saves whole models as HDF5: the file name must end in '.h5' "
-                             f"(Keras 3's '.keras' format is not supported), or pass save_weights_only=True "
-                             f"with a '.weights.h5' name; got '{path}'")
+        elif not path.endswith((".keras", ".h5", ".hdf5")) or path.endswith(".weights.h5"):
+            raise ValueError(f"ModelCheckpoint saves whole models: the file name must end in '.keras' or "
+                             f"'.h5', or pass save_weights_only=True with a '.weights.h5' name; got '{path}'")
 
     def on_train_begin(self, logs=None):
         self._batches = 0

@@ -96,7 +96,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
     Args:
         model: a built kerasish Model (its `get_config()` must be JSON-friendly).
-        filepath: a path ending in '.h5' or '.hdf5'.
+        filepath: a path ending in '.keras' (Keras 3's zip archive) or '.h5' / '.hdf5'.
         overwrite: if False, an existing file raises FileExistsError.
         include_optimizer: also save the optimizer's state.
 
@@ -108,9 +108,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     if not isinstance(model, Layer):
         raise TypeError(f"save_model expects a kerasish Model, got {type(model).__name__}")
     path = os.fspath(filepath)
+    if path.endswith(".keras"):
+        from kerasish.saving import keras_zip
+        return keras_zip.save_model(model, path, overwrite, include_optimizer)
     if not path.endswith((".h5", ".hdf5")) or path.endswith(".weights.h5"):
-        raise ValueError(f"Whole models are saved as HDF5: use a file name ending in '.h5' or '.hdf5' "
-                         f"(not '.weights.h5', which is for save_weights), got '{path}'")
+        raise ValueError(f"Whole models are saved as '.keras' (Keras 3's zip format) or HDF5 ('.h5' / "
+                         f"'.hdf5'; not '.weights.h5', which is for save_weights), got '{path}'")
     try:
         model_config = serialization.serialize_layer(model)
     except NotImplementedError as exc:
@@ -139,10 +142,10 @@ def _is_kerasish_file(f):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved by `save_model` / `model.save`, or a Keras legacy '.h5' model.
+    """Loads a model saved by `save_model` / `model.save`, or by Keras ('.keras' or legacy '.h5').
 
     Args:
-        filepath: an HDF5 file.
+        filepath: a '.keras' zip archive or an HDF5 file (the content decides).
         custom_objects: dict of name -> class/function for custom layers, losses, metrics, ...
             that were not registered with `register_serializable`.
         compile: compile the model with the saved settings and restore the optimizer state.
@@ -157,6 +160,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             (pass custom_objects), or weights that do not fit the architecture.
     """
     path = os.fspath(filepath)
+    from kerasish.saving import keras_zip
+    if keras_zip.is_keras_zip(path):
+        return keras_zip.load_model(path, custom_objects, compile)
     with _common.open_h5(path) as f:
         try:
             return _load_open(f, path, custom_objects, compile)

@@ -126,7 +126,7 @@ def test_save_model_refuses_weights_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"'\.h5'"):
         save_model(dense(), tmp_path / "m.weights.h5")
     with pytest.raises(ValueError, match=r"'\.h5'"):
-        save_model(dense(), tmp_path / "m.keras")
+        save_model(dense(), tmp_path / "m.txt")
 
 
 def test_load_model_on_weights_file(tmp_path):
