@@ -11,6 +11,8 @@ from kerasish.function import Function
 
 
 class Add(Function):
+    """a + b."""
+
     def forward(self, a, b):
         return a + b
 
@@ -19,6 +21,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b."""
+
     def forward(self, a, b):
         return a - b
 
@@ -27,6 +31,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b."""
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
@@ -37,6 +43,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b."""
+
     def forward(self, a, b):
         self.b = b
         self.out = a / b
@@ -49,6 +57,8 @@ class Div(Function):
 
 
 class Pow(Function):
+    """a ** b (gradients for both)."""
+
     def forward(self, a, b):
         self.a, self.b = a, b
         self.out = a ** b
@@ -69,6 +79,8 @@ class Pow(Function):
 
 
 class Neg(Function):
+    """-a."""
+
     def forward(self, a):
         return -a
 
@@ -77,6 +89,8 @@ class Neg(Function):
 
 
 class Exp(Function):
+    """e ** a."""
+
     def forward(self, a):
         self.out = get_array_module(a).exp(a)
         return self.out
@@ -86,6 +100,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """Natural logarithm."""
+
     def forward(self, a):
         self.a = a
         return get_array_module(a).log(a)
@@ -95,6 +111,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """Square root."""
+
     def forward(self, a):
         self.out = get_array_module(a).sqrt(a)
         return self.out
@@ -104,6 +122,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    """|a| (gradient sign(a))."""
+
     def forward(self, a):
         self.a = a
         return abs(a)
@@ -113,6 +133,8 @@ class Abs(Function):
 
 
 class Tanh(Function):
+    """Hyperbolic tangent."""
+
     def forward(self, a):
         self.out = get_array_module(a).tanh(a)
         return self.out
@@ -122,6 +144,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    """Logistic function, computed through tanh for stability."""
+
     def forward(self, a):
         # tanh form: stable for large |a| without a branch
         self.out = get_array_module(a).tanh(a * 0.5) * 0.5 + 0.5
@@ -132,6 +156,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    """max(a, 0)."""
+
     def forward(self, a):
         self.mask = a > 0
         return a * self.mask
@@ -141,6 +167,8 @@ class ReLU(Function):
 
 
 class Maximum(Function):
+    """Elementwise maximum; ties send the gradient to `a`."""
+
     def forward(self, a, b):
         self.a_wins = a >= b
         return get_array_module(a, b).maximum(a, b)
@@ -151,6 +179,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    """Elementwise minimum; ties send the gradient to `a`."""
+
     def forward(self, a, b):
         self.a_wins = a <= b
         return get_array_module(a, b).minimum(a, b)
@@ -161,6 +191,8 @@ class Minimum(Function):
 
 
 class Clip(Function):
+    """Clamp into [lo, hi]; zero gradient outside."""
+
     def __init__(self, lo=None, hi=None):
         self.lo, self.hi = lo, hi
 
@@ -178,6 +210,8 @@ class Clip(Function):
 
 
 class Where(Function):
+    """where(condition, a, b); the condition is a constant."""
+
     def __init__(self, condition):
         self.condition = condition
 
@@ -193,6 +227,8 @@ class Where(Function):
 
 
 class Cast(Function):
+    """astype(dtype); the gradient is cast back."""
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -205,6 +241,8 @@ class Cast(Function):
 
 
 class ToDevice(Function):
+    """Copy to another device; the gradient is copied back."""
+
     def __init__(self, device):
         self.device = device
 

@@ -43,6 +43,8 @@ def _log_softmax(x, axis):
 
 
 class Softmax(Function):
+    """Softmax along an axis."""
+
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -60,6 +62,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """Log-softmax along an axis (log-sum-exp)."""
+
     def __init__(self, axis=-1):
         self.axis = axis
 

@@ -28,6 +28,8 @@ def _expand(g, axes, keepdims):
 
 
 class Sum(Function):
+    """Sum over axes."""
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -42,6 +44,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """Mean over axes."""
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -81,6 +85,8 @@ class Max(Function):
 
 
 class Var(Function):
+    """Variance over axes (ddof)."""
+
     def __init__(self, axis=None, keepdims=False, ddof=0):
         self.axis, self.keepdims, self.ddof = axis, keepdims, ddof
 

@@ -5,6 +5,8 @@ from kerasish.function import Function
 
 
 class Reshape(Function):
+    """Same data, new shape."""
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -21,6 +23,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """Axis permutation."""
+
     def __init__(self, axes=None):
         self.axes = axes
 
@@ -41,6 +45,8 @@ def _is_advanced(index):
 
 
 class GetItem(Function):
+    """Indexing; backward scatters (repeated indices accumulate)."""
+
     def __init__(self, index):
         self.index = index
 
@@ -63,6 +69,8 @@ class GetItem(Function):
 
 
 class Concatenate(Function):
+    """Join along an existing axis."""
+
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -81,6 +89,8 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    """Join along a new axis."""
+
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -94,6 +104,8 @@ class Stack(Function):
 
 
 class Pad(Function):
+    """Constant padding."""
+
     def __init__(self, pad_width, constant_values=0):
         self.pad_width, self.constant_values = pad_width, constant_values
 
@@ -120,6 +132,8 @@ def xp_pad_width(pad_width, ndim):
 
 
 class BroadcastTo(Function):
+    """Broadcast to a shape; the engine sums the gradient back."""
+
     def __init__(self, shape):
         self.shape = tuple(shape)
 

@@ -70,6 +70,7 @@ def read_json_attr(group, name):
 
 
 def kerasish_version():
+    """The installed kerasish version string (written into saved files)."""
     from kerasish import __version__
     return __version__
 
@@ -117,6 +118,7 @@ def check_unit_names(units, path):
 
 # --- validation and assignment -----------------------------------------------------------------
 def describe_shape(shape):
+    """A shape as Python prints a tuple: (3,) or (2, 3)."""
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
