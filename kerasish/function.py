@@ -32,6 +32,10 @@ class Function:
 
     inputs = ()
     needs_input_grad = ()
+    # In-place assignments (`t[i] = v`) made so far in this process; each graph node records the
+    # count at its creation, so backward can tell which nodes saw a tensor before an assignment.
+    epoch = 0
+    assignments = 0
 
     def forward(self, *arrays):
         """Computes the output array from input arrays."""
@@ -64,9 +68,13 @@ class Function:
         except ValueError as exc:
             shapes = ", ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {exc} (input shapes: {shapes})") from None
+        if type(out) is tuple or type(out) is list:
+            raise TypeError(f"{cls.__name__}.forward returned a {type(out).__name__}; a Function has one "
+                            "output array (write one Function per output, or return them concatenated)")
         if _config._mode.enabled and True in needs:
             fn.inputs = inputs
             fn.needs_input_grad = needs
+            fn.epoch = Function.assignments
             return Tensor._wrap(out, True, fn)
         return Tensor._wrap(out, False, None)
 

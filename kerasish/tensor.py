@@ -8,6 +8,7 @@ class _ReleasedGraph:
     """Marks a node whose graph was freed by backward(); a second backward raises."""
 
     inputs = None
+    epoch = 0
 
 
 _RELEASED = _ReleasedGraph()
@@ -159,6 +160,8 @@ class Tensor:
                 for inp, ig, need in zip(ctx.inputs, in_grads, ctx.needs_input_grad):
                     if not need or ig is None:
                         continue
+                    if inp._ctx is not None and inp._ctx.epoch > ctx.epoch:
+                        inp = _before_assignments(inp, ctx.epoch)
                     if ig.shape != inp.data.shape:
                         ig = _reduce_grad(ig, inp.data.shape, ctx)
                     if inp._ctx is None:
@@ -317,6 +320,9 @@ class Tensor:
     def __getitem__(self, index):
         return _ops.getitem(self, index)
 
+    def __setitem__(self, index, value):
+        _ops.setitem(self, index, value)
+
     def __lt__(self, other):
         return _ops.compare(self, other, "less")
 
@@ -402,22 +408,38 @@ class Tensor:
         """Standard deviation over `axis`."""
         return _ops.sqrt(_ops.var(self, axis, keepdims, ddof))
 
-    def argmax(self, axis=None):
+    def argmax(self, axis=None, *, dim=None):
         """Indices of the maxima (no gradient)."""
-        return _ops.argmax(self, axis)
+        return _ops.argmax(self, _torch_axis(axis, False, dim, None)[0])
 
-    def argmin(self, axis=None):
+    def argmin(self, axis=None, *, dim=None):
         """Indices of the minima (no gradient)."""
-        return _ops.argmin(self, axis)
+        return _ops.argmin(self, _torch_axis(axis, False, dim, None)[0])
 
     def reshape(self, *shape):
         """Same data, new shape (-1 infers one dimension)."""
         return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes):
-        """Permutes axes (reverses them when none are given)."""
+        """Permutes axes (reverses them when none are given).
+
+        `t.transpose(1, 0, 2)` or `t.transpose((1, 0, 2))` is NumPy's permutation; two separate
+        ints `t.transpose(-2, -1)` swap those two axes, as PyTorch's `transpose(dim0, dim1)`.
+        """
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+            return self.swapaxes(*axes)
         return _ops.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int)
                               else (axes or None))
+
+    def swapaxes(self, axis1, axis2):
+        """Exchanges two axes (negative axes count from the end)."""
+        perm = list(range(self.ndim))
+        try:
+            perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+        except IndexError:
+            raise ValueError(f"swapaxes: axes ({axis1}, {axis2}) out of range for a tensor of "
+                             f"{self.ndim} dimensions") from None
+        return _ops.transpose(self, tuple(perm))
 
     def flatten(self):
         """A 1-D view of all elements."""
@@ -435,6 +457,11 @@ class Tensor:
     def view(self, *shape):
         """PyTorch's name for `reshape`."""
         return self.reshape(*shape)
+
+    def permute(self, *dims):
+        """PyTorch's name for a transpose by a full permutation: `t.permute(0, 2, 1)`."""
+        return _ops.transpose(self, tuple(dims[0]) if len(dims) == 1 and not isinstance(dims[0], int)
+                              else dims)
 
     def unsqueeze(self, dim):
         """PyTorch's name for `expand_dims`."""
@@ -471,13 +498,13 @@ class Tensor:
         self.data -= backend.to_device(value, self.device) if hasattr(value, "shape") else value
         return self
 
-    def softmax(self, axis=-1):
-        """Softmax along `axis`."""
-        return _ops.softmax(self, axis)
+    def softmax(self, axis=-1, *, dim=None):
+        """Softmax along `axis` (PyTorch's `dim=` works too)."""
+        return _ops.softmax(self, _torch_axis(axis if dim is None else None, False, dim, None)[0])
 
-    def log_softmax(self, axis=-1):
-        """Log-softmax along `axis`."""
-        return _ops.log_softmax(self, axis)
+    def log_softmax(self, axis=-1, *, dim=None):
+        """Log-softmax along `axis` (PyTorch's `dim=` works too)."""
+        return _ops.log_softmax(self, _torch_axis(axis if dim is None else None, False, dim, None)[0])
 
     def any(self):
         """True if any element is true (no gradient)."""
@@ -504,6 +531,13 @@ def _own(grad, owned):
         root = grad
     owned[id(root)] = root
     return grad
+
+
+def _before_assignments(tensor, epoch):
+    """The node `tensor` was before the in-place assignments made after `epoch`."""
+    while tensor._ctx is not None and tensor._ctx.epoch > epoch:
+        tensor = tensor._ctx.inputs[0]
+    return tensor
 
 
 def _torch_axis(axis, keepdims, dim, keepdim):

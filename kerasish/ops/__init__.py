@@ -8,7 +8,8 @@ import operator
 
 import numpy as _np
 
-from kerasish import backend
+from kerasish import _config, backend
+from kerasish.function import Function as _Function
 from kerasish.tensor import Tensor
 from kerasish.ops import math as _m
 from kerasish.ops import nn as _nn
@@ -293,6 +294,39 @@ def getitem(x, index):
     else:
         index = _index_array(index, x.device)
     return _s.GetItem.apply(x, index=index)
+
+
+def setitem(x, index, value):
+    """`x[index] = value` in place, as PyTorch: differentiable with respect to both.
+
+    Without a graph (no operand requires grad, or inside `no_grad`) the data is written in
+    place, so tensors sharing it (`detach()`, `Tensor(array)`) see the change. Otherwise `x`
+    becomes the output of the assignment; ops that used `x` before still backpropagate to
+    the old values. A leaf that requires grad can be assigned only inside `no_grad`.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"setitem: expected a Tensor to assign into, got {type(x).__name__}")
+    if isinstance(index, tuple):
+        index = tuple(_index_array(i, x.device) for i in index)
+    else:
+        index = _index_array(index, x.device)
+    tracked = isinstance(value, Tensor) and value.requires_grad
+    if not (_config.is_grad_enabled() and (x.requires_grad or tracked)):
+        v = value.data if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor) and value.device != x.device:
+            raise RuntimeError(f"setitem: value is on {value.device} but the tensor is on {x.device}")
+        x.data[index] = backend.to_device(v, x.device) if hasattr(v, "shape") else v
+        return
+    if x.requires_grad and x._ctx is None:
+        raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place assignment; "
+                           "assign inside `with no_grad():` (as for a parameter update) or compute a "
+                           "new tensor instead")
+    if not isinstance(value, Tensor):
+        value = backend.to_device(value, x.device) if hasattr(value, "shape") else value
+    old = Tensor._wrap(x.data, x.requires_grad, x._ctx)
+    _Function.assignments += 1
+    out = _s.SetItem.apply(old, value, index=index)
+    x.data, x._ctx, x.requires_grad = out.data, out._ctx, True
 
 
 def concatenate(tensors, axis=0):

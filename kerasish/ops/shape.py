@@ -68,6 +68,30 @@ class GetItem(Function):
         return grad
 
 
+class SetItem(Function):
+    """`out = a.copy(); out[index] = value`: the graph of `tensor[index] = value`.
+
+    The assigned positions take their gradient from `value` only; the rest from `a`.
+    """
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, a, value):
+        out = a.copy()
+        out[self.index] = value
+        return out
+
+    def backward(self, g):
+        ga = gv = None
+        if self.needs_input_grad[1]:
+            gv = g[self.index]
+        if self.needs_input_grad[0]:
+            ga = g.copy()
+            ga[self.index] = 0
+        return ga, gv
+
+
 class Concatenate(Function):
     """Join along an existing axis."""
 
