@@ -8,6 +8,7 @@ import numpy as np
 
 from kerasish import backend
 from kerasish.callbacks.callback import Callback
+from kerasish.callbacks.history import HistoryDict
 
 _FILE = "backup.h5"
 _PREVIOUS = "backup.previous.h5"
@@ -192,7 +193,7 @@ class BackupAndRestore(Callback):
                           f"at epoch {epoch}", RuntimeWarning, stacklevel=3)
         history = getattr(model, "history", None)
         if history is not None and state["history"] is not None:
-            history.history = {k: list(v) for k, v in state["history"]["history"].items()}
+            history.history = HistoryDict((k, list(v)) for k, v in state["history"]["history"].items())
             history.epoch = list(state["history"]["epoch"])
         others = [cb for cb in _callbacks_of(model) if cb is not self and not _is_default(cb)]
         saved = state["callbacks"] or []

@@ -2,12 +2,45 @@
 from kerasish.callbacks.callback import Callback
 
 
+def _twin(key):
+    """The other spelling a Keras 2 script may use: 'lr' <-> 'learning_rate', 'acc' <-> 'accuracy'."""
+    if key in ("lr", "learning_rate"):
+        return "learning_rate" if key == "lr" else "lr"
+    if key.endswith("accuracy"):
+        return key[: -len("accuracy")] + "acc"
+    if key.endswith("acc"):
+        return key + "uracy"
+    return None
+
+
+class HistoryDict(dict):
+    """A dict whose lookups also accept Keras 2's spellings of a recorded key.
+
+    `history['lr']` reads 'learning_rate' and `history['val_acc']` reads 'val_accuracy' (and
+    the reverse) when only the other spelling was recorded; `keys()` and `in` list only
+    what was recorded.
+    """
+
+    def __missing__(self, key):
+        twin = _twin(key) if isinstance(key, str) else None
+        if twin is not None and dict.__contains__(self, twin):
+            return dict.__getitem__(self, twin)
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 class History(Callback):
     """Records each epoch's logs; `model.fit` adds one and returns it.
 
     Attributes:
         history: dict mapping each log key ('loss', 'accuracy', 'val_loss', ...) to a list
-            with one value per epoch.
+            with one value per epoch (`history['lr']` and `['acc']` read Keras 3's
+            'learning_rate' and 'accuracy' too, as Keras 2 scripts spell them).
         epoch: list of the epoch indices that ran (0-based).
 
     Note: as in Keras, a training value ('loss', 'accuracy') is the mean over the epoch's
@@ -25,12 +58,12 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = HistoryDict()
         self.epoch = []
 
     def on_train_begin(self, logs=None):
         self.epoch = []
-        self.history = {}
+        self.history = HistoryDict()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

@@ -1,8 +1,10 @@
 """ModelCheckpoint: save the model or its weights during training."""
 import os
 import re
+import warnings
 
 from kerasish.callbacks.callback import Callback
+from kerasish.callbacks.history import _twin
 from kerasish.callbacks.monitor import Monitor
 
 
@@ -20,6 +22,11 @@ class ModelCheckpoint(Callback):
         mode: 'min', 'max' or 'auto'.
         save_freq: 'epoch', or an int: save every that many training batches.
         initial_value_threshold: a value the monitored metric must beat to be saved at all.
+        period: Keras 2's deprecated argument: with save_freq='epoch', save every `period` epochs.
+        options: accepted for Keras 2 compatibility and ignored (TensorFlow save options).
+
+    A template key may use either spelling of accuracy: '{val_acc:.2f}' works with
+    `metrics=['accuracy']` and '{val_accuracy}' with `metrics=['acc']`.
 
     The best value seen so far persists across `fit` calls, because it describes the file on
     disk: a later `fit` does not overwrite a better checkpoint with a worse one.
@@ -34,7 +41,8 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+                 save_weights_only=False, mode="auto", save_freq="epoch", options=None,
+                 initial_value_threshold=None, period=None):
         super().__init__()
         self.filepath = os.fspath(filepath)
         self.monitor_rule = Monitor(monitor, mode, 0.0, owner="ModelCheckpoint")
@@ -48,6 +56,13 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int (batches), "
                              f"got {save_freq!r}")
         self.save_freq = save_freq
+        if period is not None:
+            if isinstance(period, bool) or not isinstance(period, int) or period <= 0:
+                raise ValueError(f"ModelCheckpoint: period must be a positive int (epochs), got {period!r}")
+            warnings.warn("ModelCheckpoint: `period` is deprecated (as in Keras 2); it saves every "
+                          f"{period} epochs. Use save_freq (batches) instead.", DeprecationWarning, stacklevel=2)
+        self.period = period or 1
+        self._epochs_since_save = 0
         self.best = initial_value_threshold
         self._batches = 0
         self._epoch = 0
@@ -65,6 +80,7 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, logs=None):
         self._batches = 0
+        self._epochs_since_save = 0
         if not self.save_best_only:
             return
         if self.save_freq != "epoch" and self.monitor_rule.is_validation:
@@ -85,7 +101,10 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":
-            self._save(epoch, None, logs or {})
+            self._epochs_since_save += 1
+            if self._epochs_since_save >= self.period:
+                self._epochs_since_save = 0
+                self._save(epoch, None, logs or {})
 
     def _save(self, epoch, batch, logs):
         if self.save_best_only:
@@ -117,11 +136,16 @@ class ModelCheckpoint(Callback):
         values["epoch"] = epoch + 1
         if batch is not None:
             values["batch"] = batch + 1
+        known = sorted(values)
+        for key in known:
+            twin = _twin(key)
+            if twin is not None:
+                values.setdefault(twin, values[key])
         try:
             return self.filepath.format(**values)
         except KeyError as exc:
             raise ValueError(f"ModelCheckpoint: filepath {self.filepath!r} uses {{{exc.args[0]}}}, which is "
-                             f"not available; available keys: {sorted(values)}") from None
+                             f"not available; available keys: {known}") from None
         except (IndexError, ValueError) as exc:
             fields = re.findall(r"{([^{}]*)}", self.filepath)
             raise ValueError(f"ModelCheckpoint: cannot format filepath {self.filepath!r} "

@@ -1,4 +1,6 @@
 """ReduceLROnPlateau: lower the learning rate when a metric stops improving."""
+import numpy as np
+
 from kerasish.callbacks._lr import get_lr, set_lr
 from kerasish.callbacks.callback import Callback
 from kerasish.callbacks.monitor import Monitor
@@ -73,7 +75,9 @@ class ReduceLROnPlateau(Callback):
             self.wait = 0
         elif not self.in_cooldown():
             self.wait += 1
-            if self.wait >= self.patience and lr > self.min_lr:
+            # float32, as the rate is stored in Keras: 0.1 * 0.1 is 0.010000000000000002 in float64,
+            # which must not count as above min_lr=0.01.
+            if self.wait >= self.patience and np.float32(lr) > np.float32(self.min_lr):
                 new_lr = max(lr * self.factor, self.min_lr)
                 set_lr(self.model, new_lr, "ReduceLROnPlateau")
                 if self.verbose > 0:

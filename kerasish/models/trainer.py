@@ -20,6 +20,7 @@ from kerasish.data.epoch_iterator import EpochIterator, _apply_class_weight, tra
 from kerasish.models.compile_utils import (CompileLoss, CompileMetrics, RunningMean, flat_outputs,
                                            flush_running_means, output_names, per_output, targets_per_output,
                                            to_float)
+from kerasish.models.legacy import LegacyTrainingMixin
 from kerasish.tensor import Tensor
 
 
@@ -94,7 +95,7 @@ def _shapes(x):
 
 
 # --- the mixin --------------------------------------------------------------------------------------
-class Trainer:
+class Trainer(LegacyTrainingMixin):
     """Mixin giving a Model `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` calls.
 
     Override `train_step(data)` / `test_step(data)` / `predict_step(data)` to customise one
@@ -335,6 +336,7 @@ class Trainer:
                     raise ValueError("evaluation got no batches: the validation / test data is empty "
                                      "or ran out of data")
                 logs = {k: to_float(v) for k, v in logs.items()}
+                iterator.on_epoch_end()  # a Sequence's on_epoch_end after each pass, as in Keras 2
                 callbacks.on_test_end(logs)
         finally:
             self.train(previous)
@@ -344,7 +346,7 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
-            validation_freq=1):
+            validation_freq=1, max_queue_size=10, workers=1, use_multiprocessing=False):
         """Trains the model for `epochs` epochs; returns the `History`.
 
         Args:
@@ -368,6 +370,8 @@ class Trainer:
             validation_steps: batches per validation run (default: all).
             validation_batch_size: batch size for validation arrays (default: batch_size).
             validation_freq: validate every N epochs (int) or at these epochs (1-based list).
+            max_queue_size, workers, use_multiprocessing: Keras 2 arguments, accepted and ignored
+                (use `Dataset.prefetch` / `DataLoader(num_workers=...)` for parallel loading).
 
         Returns:
             A `History` whose `history` dict holds one value per epoch for 'loss', each
@@ -433,7 +437,7 @@ class Trainer:
         return self.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+                 callbacks=None, return_dict=False, max_queue_size=10, workers=1, use_multiprocessing=False):
         """Returns the loss (and metrics) on the data, in inference mode.
 
         Returns:
@@ -452,7 +456,8 @@ class Trainer:
             data.close()
         return logs if return_dict else _flat_logs(logs)
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=10,
+                workers=1, use_multiprocessing=False):
         """Returns the model's outputs on `x` as numpy (a list / dict of arrays for several outputs)."""
         verbose = resolve_verbose(verbose)
         self._check_inputs(x)

@@ -280,3 +280,21 @@ def ensure_built(model, path, file_shape=None):
     except Exception as exc:
         raise ValueError(f"Could not build model '{model.name}' from input shape {shape} to load "
                          f"'{path}': {exc}. Call the model on a batch of data first.") from exc
+
+
+def check_save_format(save_format, what, valid=("h5", "keras")):
+    """Keras 2's `save_format=` argument: None (from the file name), 'h5', or 'keras'.
+
+    Returns 'h5', 'keras' or None; 'tf' (TensorFlow's SavedModel) and unknown names raise ValueError.
+    """
+    if save_format is None:
+        return None
+    fmt = str(save_format).lower()
+    fmt = "h5" if fmt in ("h5", "hdf5") else fmt
+    if fmt in ("tf", "tensorflow"):
+        raise ValueError(f"{what}: save_format={save_format!r} (TensorFlow's SavedModel) is not supported; "
+                         f"use save_format='h5' or a file name ending in '.h5'"
+                         + (" or '.keras'" if "keras" in valid else ""))
+    if fmt not in valid:
+        raise ValueError(f"{what}: unknown save_format {save_format!r}; expected one of {list(valid)} or None")
+    return fmt

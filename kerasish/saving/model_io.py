@@ -88,7 +88,7 @@ def _training_config(model):
     return config
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None):
     """Saves the whole model to HDF5: architecture, weights, compile settings, optimizer state.
 
     The write is atomic (temporary file, then rename). `load_model(filepath)` returns a model
@@ -99,6 +99,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         filepath: a path ending in '.keras' (Keras 3's zip archive) or '.h5' / '.hdf5'.
         overwrite: if False, an existing file raises FileExistsError.
         include_optimizer: also save the optimizer's state.
+        save_format: None (from the name), 'h5' (HDF5 whatever the name, as Keras 2) or 'keras'.
 
     Example:
         >>> model.save('mnist.h5'); model = kerasish.models.load_model('mnist.h5')
@@ -108,10 +109,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     if not isinstance(model, Layer):
         raise TypeError(f"save_model expects a kerasish Model, got {type(model).__name__}")
     path = os.fspath(filepath)
-    if path.endswith(".keras"):
+    fmt = _common.check_save_format(save_format, "save_model")
+    if fmt == "keras" or (fmt is None and path.endswith(".keras")):
         from kerasish.saving import keras_zip
         return keras_zip.save_model(model, path, overwrite, include_optimizer)
-    if not path.endswith((".h5", ".hdf5")) or path.endswith(".weights.h5"):
+    if fmt is None and (not path.endswith((".h5", ".hdf5")) or path.endswith(".weights.h5")):
         raise ValueError(f"Whole models are saved as '.keras' (Keras 3's zip format) or HDF5 ('.h5' / "
                          f"'.hdf5'; not '.weights.h5', which is for save_weights), got '{path}'")
     try:

@@ -15,7 +15,7 @@ def _check_model(model, what):
         raise TypeError(f"{what} expects a kerasish Model or Layer, got {type(model).__name__}")
 
 
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
     """Saves all weights of `model` to an HDF5 file, atomically.
 
     A name ending in '.weights.h5' gets Keras 3's layout; '.h5' / '.hdf5' get Keras's
@@ -25,6 +25,8 @@ def save_weights(model, filepath, overwrite=True):
         model: a built Model (or Layer).
         filepath: destination path.
         overwrite: if False, an existing file raises FileExistsError.
+        save_format: None (from the name) or 'h5' (legacy layout whatever the name, as Keras 2).
+        options: accepted for Keras 2 compatibility and ignored.
 
     Example:
         >>> save_weights(model, 'mlp.weights.h5'); load_weights(model, 'mlp.weights.h5')
@@ -32,7 +34,8 @@ def save_weights(model, filepath, overwrite=True):
     import h5py
     _check_model(model, "save_weights")
     path = os.fspath(filepath)
-    if not path.endswith(_SUFFIXES):
+    fmt = _common.check_save_format(save_format, "save_weights", valid=("h5",))
+    if fmt is None and not path.endswith(_SUFFIXES):
         raise ValueError(f"Weights file names must end in '.weights.h5' (Keras 3 layout) or '.h5' / "
                          f"'.hdf5' (legacy Keras layout), got '{path}'")
     if not model.weights and _common.unbuilt_layers(model):
@@ -40,7 +43,7 @@ def save_weights(model, filepath, overwrite=True):
                          "build it before save_weights")
     with atomic_write(path, overwrite=overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
-            if path.endswith(".weights.h5"):
+            if fmt is None and path.endswith(".weights.h5"):
                 keras3_weights.write_weights(f, model)
                 shape = _common.json_shape(_common.known_input_shape(model))
                 if shape is not None:
