@@ -308,6 +308,40 @@ class Tensor:
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
 
+    def __iadd__(self, other):
+        return self._inplace(other, "__iadd__", _ops.add)
+
+    def __isub__(self, other):
+        return self._inplace(other, "__isub__", _ops.sub)
+
+    def __imul__(self, other):
+        return self._inplace(other, "__imul__", _ops.mul)
+
+    def __itruediv__(self, other):
+        return self._inplace(other, "__itruediv__", _ops.div)
+
+    def _inplace(self, other, method, op):
+        """`self op= other`: in place without a graph (PyTorch's `p -= lr * p.grad` under
+        `no_grad`); with one, a new tracked tensor (the name is rebound)."""
+        tracked = _config._mode.enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if not tracked:
+            if isinstance(other, Tensor):
+                if other.device != self.device:
+                    raise RuntimeError(f"{method}: operand is on {other.device} but the tensor is on "
+                                       f"{self.device}")
+                value = other.data
+            elif hasattr(other, "shape") and not isinstance(other, np.generic):
+                value = backend.to_device(other, self.device)
+            else:
+                value = other
+            getattr(self.data, method)(value)
+            return self
+        if self.requires_grad and self._ctx is None:
+            raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place operation; "
+                               "update parameters inside `with no_grad():`")
+        return op(self, other)
+
     def __neg__(self):
         return _ops.neg(self)
 

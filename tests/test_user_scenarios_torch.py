@@ -95,3 +95,33 @@ def test_function_returning_several_arrays_is_refused_clearly():
 
     with pytest.raises(TypeError, match="Split.forward returned a tuple"):
         Split.apply(Tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_manual_sgd_with_inplace_operators_updates_the_model_parameters():
+    from kerasish.layers.core import Dense
+    layer = Dense(3, 2)
+    x = Tensor(np.ones((4, 3)))
+    w = layer.parameters[0]
+    before = w.numpy().copy()
+    (layer(x) ** 2).mean().backward()
+    with no_grad():
+        for p in layer.parameters:
+            p -= 0.1 * p.grad
+            p *= 1.0
+    assert layer.parameters[0] is w and w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.numpy(), before - 0.1 * w.grad, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="in-place operation.*no_grad"):
+        w += 1.0
+    w.zero_grad()
+    h = w * 2                        # a non-leaf: `+=` builds a new node, as PyTorch's graph does
+    h += w
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad, np.full(w.shape, 3.0))
+
+
+def test_inplace_operators_on_plain_tensors_share_memory():
+    x = Tensor(np.zeros(3))
+    alias = x.detach()
+    x += np.ones(3)
+    x /= 2
+    np.testing.assert_array_equal(alias.numpy(), [0.5, 0.5, 0.5])
