@@ -149,3 +149,19 @@ def test_legacy_generator_methods_warn_only_once_per_call():
         warnings.simplefilter("always")
         model.evaluate_generator(_Batches(x, y))
     assert sum(issubclass(w.category, DeprecationWarning) for w in caught) == 1
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_layers_frozen_after_compile_then_saved_still_load(tmp_path, suffix):
+    """Freezing after compile leaves an optimizer state for more parameters than the loaded model trains:
+    as in Keras, the model loads with its weights and a fresh optimizer state (a warning says so)."""
+    x, y = _data()
+    model = _model(optimizer="adam")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    model.save(tmp_path / ("m" + suffix))
+    with pytest.warns(UserWarning, match="fresh Adam state"):
+        restored = load_model(tmp_path / ("m" + suffix))
+    assert len(restored.trainable_weights) == 2 and restored.optimizer.iterations == 0
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    restored.fit(x, y, epochs=1, verbose=0)

@@ -270,8 +270,15 @@ def _restore_optimizer(model, group, path):
     try:
         optimizer.load_state_dict(state)
     except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"The optimizer state in '{path}' does not fit the model: {exc}. Load with "
-                         "compile=False to skip it.") from exc
+        n = state.get("num_params") if isinstance(state, dict) else None
+        if not isinstance(n, int) or n > len(model.weights):
+            raise ValueError(f"The optimizer state in '{path}' does not fit the model: {exc}. Load with "
+                             "compile=False to skip it.") from exc
+        # Layers frozen (or unfrozen) after compile(): the state is for another subset of this model's
+        # weights. As Keras does, the weights load and only the optimizer starts afresh.
+        warnings.warn(f"The optimizer state in '{path}' does not fit the loaded model ({exc}; were layers "
+                      f"frozen or unfrozen after compile()?); training continues with a fresh "
+                      f"{type(optimizer).__name__} state", stacklevel=4)
 
 
 # Keras's optimizer variable suffixes -> kerasish slot names, Keras 3 ('adam/<path>_momentum')
