@@ -47,3 +47,9 @@ def test_plot_history_writes_a_png(tmp_path):
     assert path.stat().st_size > 1000
     with pytest.raises(TypeError, match="History"):
         plot_history([1, 2])
+
+
+def test_sequence_under_its_keras2_name():
+    from kerasish.data import Sequence as DataSequence
+    from kerasish.utils import Sequence
+    assert Sequence is DataSequence
