@@ -5,6 +5,8 @@ A `Function` subclass implements `forward(*arrays)` on raw arrays and
 `Function.apply` wraps that in Tensors, records the graph node, and is the only
 place that decides whether a graph is built at all (see `no_grad`).
 """
+import inspect
+
 from kerasish import _config
 
 
@@ -68,6 +70,14 @@ class Function:
         except ValueError as exc:
             shapes = ", ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {exc} (input shapes: {shapes})") from None
+        except TypeError as exc:
+            if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):
+                raise TypeError(
+                    f"{cls.__name__}.forward is a @staticmethod taking ctx (PyTorch's autograd.Function "
+                    "style). In kerasish, forward(self, *arrays) and backward(self, grad) are ordinary "
+                    "methods on raw arrays: keep what backward needs on self (self.x = x) instead of "
+                    "ctx.save_for_backward, and call MyOp.apply(tensor, ...)") from exc
+            raise
         if type(out) is tuple or type(out) is list:
             raise TypeError(f"{cls.__name__}.forward returned a {type(out).__name__}; a Function has one "
                             "output array (write one Function per output, or return them concatenated)")

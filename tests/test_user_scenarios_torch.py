@@ -125,3 +125,35 @@ def test_inplace_operators_on_plain_tensors_share_memory():
     x += np.ones(3)
     x /= 2
     np.testing.assert_array_equal(alias.numpy(), [0.5, 0.5, 0.5])
+
+
+def test_pytorch_style_static_forward_gets_a_clear_error():
+    import pytest
+    from kerasish import Tensor
+    from kerasish.function import Function
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x
+
+    with pytest.raises(TypeError, match=r"staticmethod taking ctx.*self\.x = x"):
+        Square.apply(Tensor([1.0], requires_grad=True))
+
+
+def test_children_and_modules():
+    import kerasish as K
+
+    class Block(K.Model):
+        def __init__(self):
+            super().__init__()
+            self.inner = K.Sequential([K.Dense(3), K.ReLU()])
+            self.head = K.Dense(1)
+
+        def forward(self, x):
+            return self.head(self.inner(x))
+
+    block = Block()
+    assert block.children() == [block.inner, block.head]
+    names = [type(m).__name__ for m in block.modules()]
+    assert names == ["Block", "Sequential", "Dense", "ReLU", "Dense"]

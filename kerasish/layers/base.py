@@ -356,6 +356,22 @@ class Layer:
                 out.append(layer)
         return out
 
+    def children(self):
+        """Direct sub-layers (PyTorch's name for `layers`)."""
+        return self.layers
+
+    def modules(self):
+        """This layer and every nested sub-layer, depth first, no repeats (as PyTorch's `modules()`)."""
+        seen, out, stack = set(), [], [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer.layers))
+        return out
+
     def named_parameters(self):
         """(dotted name, Tensor) pairs of trainable weights."""
         return [(n, w) for n, w, t in self._named_weights() if t]
