@@ -270,6 +270,25 @@ class Normalization(Layer):
         for weight, value in ((self.adapt_mean, mean), (self.adapt_variance, m2 / count)):
             weight.data[...] = backend.to_device(value.reshape(weight.shape), weight.device, weight.dtype)
 
+    @property
+    def mean(self):
+        """The mean in use, shaped to broadcast against the inputs (e.g. (1, 1, 1, C)); None before build."""
+        return self._statistic(self.adapt_mean, "_mean_const", square=False)
+
+    @property
+    def variance(self):
+        """The variance in use, shaped to broadcast against the inputs; None before build."""
+        return self._statistic(self.adapt_variance, "_std_const", square=True)
+
+    def _statistic(self, weight, const_name, square):
+        if not self.built:
+            return None
+        if weight is not None:
+            return backend.to_numpy(weight.data).reshape(self._broadcast_shape)
+        if square:  # the variance as given (the stored constant is the floored std)
+            return np.broadcast_to(self.input_variance, self._std_const.shape).astype(self._std_const.dtype)
+        return getattr(self, const_name)
+
     def compute_output_shape(self, input_shape):
         """The input shape (normalization is elementwise)."""
         return tuple(input_shape)

@@ -23,6 +23,8 @@ def to_categorical(y, num_classes=None, dtype="float32"):
         if not np.all(np.equal(np.mod(y, 1), 0)):
             raise ValueError("to_categorical expects integer class labels, got non-integer floats")
         y = y.astype(np.int64)
+    if y.dtype.kind == "b":  # boolean binary labels (e.g. `y = scores > 0`): False -> 0, True -> 1
+        y = y.astype(np.int64)
     if y.dtype.kind not in "iu":
         raise TypeError(f"to_categorical expects integer labels, got dtype {y.dtype}")
     if y.ndim > 1 and y.shape[-1] == 1:
