@@ -29,3 +29,38 @@ def test_to_categorical_accepts_boolean_labels():
     out = to_categorical(y)
     np.testing.assert_array_equal(out, [[0, 1], [1, 0], [0, 1]])
     np.testing.assert_array_equal(out.argmax(-1), y.astype(int))  # round trip
+
+
+def _dense_model():
+    import kerasish as K
+    model = K.Sequential([K.Input(shape=(3,)), K.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    return model
+
+
+def test_fit_on_unbatched_dataset_warns_to_add_batch():
+    import pytest
+    from kerasish.data import Dataset
+    from kerasish.data.adapters import get_adapter
+    x, y = np.zeros((8, 3), "float32"), np.zeros(8, "int64")
+    ds = Dataset.from_tensor_slices((x, y))
+    for unbatched in (ds, ds.shuffle(8).map(lambda a, b: (a, b)).take(4),
+                      Dataset.zip((Dataset.from_tensor_slices(x), Dataset.from_tensor_slices(y)))):
+        with pytest.warns(UserWarning, match=r"add \.batch\(batch_size\)"):
+            get_adapter(unbatched)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for batched in (ds.batch(4), ds.batch(4).map(lambda a, b: (a, b)).repeat(2), ds.map(lambda a, b: (a, b)).batch(4),
+                        Dataset.from_generator(lambda: iter([(x, y)]))):
+            get_adapter(batched)
+        _dense_model().fit(ds.batch(4), epochs=1, verbose=0)
+
+
+def test_y_given_with_a_dataset_names_dataset_not_internal_class():
+    import pytest
+    from kerasish.data import Dataset
+    ds = Dataset.from_tensor_slices((np.zeros((8, 3), "float32"), np.zeros(8, "int64"))).batch(4)
+    with pytest.raises(ValueError, match="when x is a Dataset:") as info:
+        _dense_model().fit(ds, np.zeros(8), verbose=0)
+    assert "_Batch" not in str(info.value)

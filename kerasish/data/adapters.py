@@ -16,6 +16,7 @@ Every adapter yields batches packed as Keras does: `(x,)`, `(x, y)` or `(x, y, s
 Adapters know nothing about epochs, steps or devices: see `epoch_iterator.py` and the trainer.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -351,7 +352,8 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None, shuf
             raise TypeError(f"y must be an array (or a list/dict of arrays) when x is an array, "
                             f"got {type(y).__name__}")
         return ArrayDataAdapter(x, y, sample_weight, batch_size, steps, shuffle)
-    name = {"sequence": "a Sequence", "iterable": f"a {type(x).__name__}",
+    from kerasish.data.dataset import Dataset
+    name = {"sequence": "a Sequence", "iterable": "a Dataset" if isinstance(x, Dataset) else f"a {type(x).__name__}",
             "generator": "a generator"}[kind]
     if y is not None:
         raise ValueError(f"y must not be given when x is {name}: it yields (x, y) batches itself")
@@ -361,5 +363,10 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None, shuf
     if kind == "sequence":
         return SequenceDataAdapter(x, shuffle=shuffle)
     if kind == "iterable":
+        if getattr(x, "_unbatched", False):
+            # The tf.data slip: fit then runs the model on single samples and fails far from the cause.
+            warnings.warn("This Dataset yields single samples (from_tensor_slices / from_hdf5 with no "
+                          ".batch() after it), and fit/evaluate/predict treat each element as a batch; "
+                          "add .batch(batch_size), e.g. ds.batch(32)", stacklevel=4)
         return IterableDataAdapter(x)
     return GeneratorDataAdapter(x)

@@ -217,6 +217,7 @@ class Dataset:
     """
 
     _source = None  # a random-access source when this pipeline only selects rows of it
+    _unbatched = False  # elements are single rows of from_tensor_slices / from_hdf5 (no batch() yet)
 
     def __iter__(self):
         if self._source is None:
@@ -411,6 +412,7 @@ class Dataset:
 class _Slices(Dataset):
     def __init__(self, source):
         self._source = source
+        self._unbatched = True
 
     def _index_chunks(self):
         if self._source.length:
@@ -444,6 +446,7 @@ class _Child(Dataset):
     def __init__(self, parent):
         self._parent = parent
         self._source = parent._source
+        self._unbatched = parent._unbatched
 
 
 class _Take(_Child):
@@ -583,6 +586,7 @@ class _Batch(_Child):
     def __init__(self, parent, batch_size, drop_remainder):
         super().__init__(parent)
         self._source = None  # elements are batches now
+        self._unbatched = False
         self._batch_size, self._drop = batch_size, drop_remainder
 
     def _elements(self):
@@ -687,6 +691,8 @@ class _Cache(_Child):
 class _Zip(Dataset):
     def __init__(self, structure):
         self._structure = structure
+        members = structure.values() if isinstance(structure, dict) else structure
+        self._unbatched = all(d._unbatched for d in members)
 
     def _elements(self):
         members = self._structure.values() if isinstance(self._structure, dict) else self._structure
