@@ -64,3 +64,29 @@ def test_y_given_with_a_dataset_names_dataset_not_internal_class():
     with pytest.raises(ValueError, match="when x is a Dataset:") as info:
         _dense_model().fit(ds, np.zeros(8), verbose=0)
     assert "_Batch" not in str(info.value)
+
+
+def test_hdf5_dataset_releases_the_file_between_passes(tmp_path):
+    """A notebook user rewrites the HDF5 file while the old Dataset object is still alive."""
+    import h5py
+    from kerasish.data import Dataset
+    path = tmp_path / "d.h5"
+    with h5py.File(path, "w") as f:
+        f["x"], f["y"] = np.arange(20, dtype="float32")[:, None], np.arange(20)
+    ds = Dataset.from_hdf5(path).shuffle(20, seed=0).batch(6)
+    first = [b[1] for b in ds]
+    assert sorted(np.concatenate(first).tolist()) == list(range(20))
+    with h5py.File(path, "a") as f:  # h5py refuses this while any handle is open
+        f["y"][...] = np.arange(20) + 100
+    second = np.concatenate([b[1] for b in ds])
+    assert sorted(second.tolist()) == list(range(100, 120))
+    # two passes at once over the same source (zip of two views), and an abandoned pass
+    both = Dataset.zip((Dataset.from_hdf5(path, keys="y"),) * 2)
+    assert [tuple(map(int, e)) for e in both.take(3)] == [(100, 100), (101, 101), (102, 102)]
+    it = iter(ds.prefetch(2))
+    next(it)
+    del it
+    import gc
+    gc.collect()
+    with h5py.File(path, "w") as f:
+        f["x"], f["y"] = np.zeros((4, 1), "float32"), np.zeros(4)

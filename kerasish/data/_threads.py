@@ -119,3 +119,12 @@ def background_iterator(iterable, size):
             yield value
     finally:
         stop.set()
+        # Wake a producer blocked on a full queue and wait (briefly) for it to close the upstream
+        # iterators, so resources they hold (an HDF5 file) are released when this generator is.
+        while True:
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                break
+        if thread is not threading.current_thread():
+            thread.join(timeout=1.0)

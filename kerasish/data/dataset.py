@@ -16,9 +16,10 @@ order, so for a given seed the order does not depend on `num_parallel_calls`. A
 Every iterator a pipeline returns has `close()`, which stops the threads upstream of it.
 """
 
+import contextlib
 import itertools
 import os
-import weakref
+import threading
 
 import numpy as np
 
@@ -150,20 +151,62 @@ class _ArraySource:
     def gather(self, index):
         return _map_structure(lambda a: a[index], self.structure)
 
+    def opened(self):
+        """A no-op context (arrays need no file); see `_HDF5Source.opened`."""
+        return contextlib.nullcontext()
+
 
 class _HDF5Source:
-    """Datasets of one HDF5 file, read lazily: each `gather` reads only the rows asked for."""
+    """Datasets of one HDF5 file, read lazily: each `gather` reads only the rows asked for.
+
+    The file is open only while a pass over the data runs (`opened`), so between epochs and
+    after training other code (or h5py in write mode) may open, rewrite or delete it.
+    """
 
     def __init__(self, path, keys):
-        import h5py
-
         if not os.path.isfile(path):
             raise FileNotFoundError(f"from_hdf5: no such file: {path!r}.")
+        self.path, self.keys = path, keys
+        self.file, self.structure, self._users = None, None, 0
+        self._lock = threading.Lock()
+        with self.opened():  # check the keys and lengths now, where the mistake is made
+            lengths = {p: len(d) for p, d in _leaves(self.structure, "keys")}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"from_hdf5: datasets have different lengths (first dims): {lengths}.")
+        self.length = next(iter(lengths.values()))
+
+    @contextlib.contextmanager
+    def opened(self):
+        """Keeps the file open for the duration of the block (nested and concurrent passes share it)."""
+        with self._lock:
+            if self._users == 0:
+                self._open()
+            self._users += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self.file.close()
+                    self.file = self.structure = None
+
+    def _open(self):
+        import h5py
+
+        path, keys = self.path, self.keys
         try:
             self.file = h5py.File(path, "r")
         except OSError as err:
             raise OSError(f"from_hdf5: {path!r} is not a readable HDF5 file ({err}).") from err
-        weakref.finalize(self, self.file.close)
+        try:
+            self.structure = self._datasets(h5py, path, keys)
+        except BaseException:
+            self.file.close()
+            self.file = None
+            raise
+
+    def _datasets(self, h5py, path, keys):
         if isinstance(keys, (list, tuple)):
             keys = tuple(keys)
         elif not isinstance(keys, (str, dict)):
@@ -181,11 +224,7 @@ class _HDF5Source:
                 raise ValueError(f"from_hdf5: dataset {key!r} is a scalar; it needs a first (sample) axis.")
             return dset
 
-        self.structure = _map_structure(open_key, keys)
-        lengths = {p: len(d) for p, d in _leaves(self.structure, "keys")}
-        if len(set(lengths.values())) > 1:
-            raise ValueError(f"from_hdf5: datasets have different lengths (first dims): {lengths}.")
-        self.length = next(iter(lengths.values()))
+        return _map_structure(open_key, keys)
 
     def gather(self, index):
         # h5py wants increasing, unique indices; a contiguous run is read as one slice.
@@ -225,12 +264,14 @@ class Dataset:
         return self._rows()
 
     def _rows(self):
-        for chunk in self._index_chunks():
-            for start in range(0, len(chunk), _BLOCK):
-                index = chunk[start:start + _BLOCK]
-                block = self._source.gather(index)
-                for j in range(len(index)):
-                    yield _row(block, j)
+        source = self._source
+        with source.opened():
+            for chunk in self._index_chunks():
+                for start in range(0, len(chunk), _BLOCK):
+                    index = chunk[start:start + _BLOCK]
+                    block = source.gather(index)
+                    for j in range(len(index)):
+                        yield _row(block, j)
 
     def _elements(self):
         raise NotImplementedError
@@ -595,6 +636,10 @@ class _Batch(_Child):
         return self._stacked_batches()
 
     def _gathered_batches(self, source):
+        with source.opened():
+            yield from self._gathered_batches_open(source)
+
+    def _gathered_batches_open(self, source):
         size, pieces, count = self._batch_size, [], 0
         for chunk in self._parent._index_chunks():
             start = 0
