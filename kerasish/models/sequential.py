@@ -107,6 +107,10 @@ class Sequential(Model):
         """Runs the layers in order."""
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers; add some with model.add(layer)")
+        if isinstance(x, dict):
+            raise TypeError(f"Sequential model '{self.name}' takes one input array, but it received a dict "
+                            f"with keys {sorted(x)}; pass the array itself, or use the functional API with "
+                            "named Inputs (Model(inputs={name: Input(...)}, outputs=...)) for dict inputs")
         if isinstance(x, (list, tuple)) and self._input_layer is not None:
             if len(x) != 1:
                 raise ValueError(f"Sequential model '{self.name}' expects 1 input, but it received {len(x)} "

@@ -195,3 +195,12 @@ def test_layer_output_is_known_once_a_sequential_ran_on_data():
     extractor = Model(model.input, features)
     np.testing.assert_allclose(extractor(np.ones((2, 5))).numpy(),
                                model.get_layer("a")(np.ones((2, 5))).numpy(), rtol=1e-6)
+
+
+def test_dict_input_to_sequential_is_a_clear_type_error():
+    import numpy as np
+    import pytest
+    import kerasish as K
+    model = K.Sequential([K.Dense(2)])
+    with pytest.raises(TypeError, match=r"received a dict with keys \['x'\]"):
+        model({"x": np.ones((1, 3))})
