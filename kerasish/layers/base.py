@@ -239,7 +239,8 @@ class Layer:
             self.input_spec.check(self, x.shape)
         previous = self.training
         if training is not None:
-            self.set_training(bool(training))
+            training = bool(training)
+            self.set_training(training)
         swapped = self._cast_weights_for_compute() if self.compute_dtype != self.dtype else ()
         try:
             if training is not None and _accepts_training(self):
@@ -451,7 +452,7 @@ class Layer:
     # --- modes and devices --------------------------------------------------------------------
     def set_training(self, mode=True):
         """Sets training mode here and in every sub-layer."""
-        self.training = mode
+        object.__setattr__(self, "training", mode)  # a plain flag: skip the registration bookkeeping
         for layer in self.layers:
             layer.set_training(mode)
 
