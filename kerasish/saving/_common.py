@@ -176,15 +176,7 @@ def assign(tensor, value):
 # --- building an unbuilt model ------------------------------------------------------------------
 def walk_layers(layer):
     """The layer and all its sub-layers, depth first, no repeats."""
-    seen, out, stack = set(), [], [layer]
-    while stack:
-        cur = stack.pop()
-        if id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        out.append(cur)
-        stack.extend(reversed(cur.layers))
-    return out
+    return layer.modules()
 
 
 def unbuilt_layers(model):
