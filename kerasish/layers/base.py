@@ -19,8 +19,10 @@ _NAME_COUNTS = {}
 # layers from configs without evaluating anything found in a file.
 LAYER_REGISTRY = {}
 
-# [depth of nested Layer calls, id of the current outermost call]; add_loss losses live one pass.
-_CALLS = [0, 0]
+# [depth of nested Layer calls, id of the current outermost call, training flag given to the
+# nearest enclosing call or None]; add_loss losses live one pass; the flag reaches inner layers'
+# `call(x, training=...)` as in Keras.
+_CALLS = [0, 0, None]
 
 
 def _snake(name):
@@ -238,9 +240,13 @@ class Layer:
         if self.input_spec is not None and isinstance(x, Tensor):
             self.input_spec.check(self, x.shape)
         previous = self.training
-        if training is not None:
+        outer, explicit = _CALLS[2], training is not None
+        if explicit:
             training = bool(training)
             self.set_training(training)
+            _CALLS[2] = training
+        elif outer is not None:
+            training = outer  # the mode is already set by the enclosing call: only pass it on
         swapped = self._cast_weights_for_compute() if self.compute_dtype != self.dtype else ()
         try:
             if training is not None and _accepts_training(self):
@@ -249,9 +255,11 @@ class Layer:
                 out = self.forward(x, *args, **kwargs)
         finally:
             for key, weight in swapped:
+                _COMPUTE_CASTS.pop(id(self.__dict__.get(key)), None)
                 object.__setattr__(self, key, weight)
-            if training is not None:
+            if explicit:
                 self.set_training(previous)
+                _CALLS[2] = outer
         if self._activity_regularizer is not None and isinstance(out, Tensor):
             self._activity_losses = [self._activity_regularizer(out)]
         return out
@@ -266,7 +274,10 @@ class Layer:
         for key, value in list(self.__dict__.items()):
             if id(value) in own:
                 swapped.append((key, value))
-                object.__setattr__(self, key, value.astype(self.compute_dtype))
+                cast = value.astype(self.compute_dtype)
+                cast.__class__ = _ComputeCast
+                _COMPUTE_CASTS[id(cast)] = value
+                object.__setattr__(self, key, cast)
         return swapped
 
     def _cast_inputs(self, x):
@@ -500,6 +511,31 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# id of a _ComputeCast -> the weight it was cast from (only while its layer's forward runs).
+_COMPUTE_CASTS = {}
+
+
+class _ComputeCast(Tensor):
+    """A weight's compute-dtype copy seen in a mixed-precision forward: `assign*` also write the weight
+    (as a Keras variable read under autocast), so state updated in `call` is kept."""
+    __slots__ = ()
+
+    def _write(self, method, value):
+        weight = _COMPUTE_CASTS.get(id(self))
+        if weight is not None:
+            getattr(weight, method)(value)
+        return getattr(Tensor, method)(self, value)
+
+    def assign(self, value):
+        return self._write("assign", value)
+
+    def assign_add(self, value):
+        return self._write("assign_add", value)
+
+    def assign_sub(self, value):
+        return self._write("assign_sub", value)
 
 
 def _node_shapes(layer, which):

@@ -81,6 +81,7 @@ def _training_config(model):
     if optimizer is None or not getattr(model, "_compiled", True):
         return None
     from kerasish import optimizers
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # mixed precision's LossScaleOptimizer
     config = {"optimizer_config": optimizers.serialize(optimizer)}
     for key, value in _compile_args(model).items():
         if key != "optimizer":
