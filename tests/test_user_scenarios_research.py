@@ -74,3 +74,12 @@ def test_mixed_precision_compiled_model_saves_and_loads(tmp_path, _float32_polic
         loaded = K.load_model(tmp_path / name)
         np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
         loaded.fit(x, y, batch_size=8, epochs=1, verbose=0)
+
+
+def test_check_grad_on_a_float32_model_says_why_it_fails_and_float64_passes():
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    model = K.Sequential([Dense(8, activation="tanh"), Dense(1)])
+    with pytest.raises(AssertionError, match="dtype='float64'"):
+        K.utils.check_grad(lambda t: model(t) ** 2, x)
+    model64 = K.Sequential([Dense(8, activation="tanh", dtype="float64"), Dense(1, dtype="float64")])
+    assert K.utils.check_grad(lambda t: model64(t) ** 2, x) < 1e-6

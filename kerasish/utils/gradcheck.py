@@ -62,7 +62,10 @@ def check_grad(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
             numeric = (plus - minus) / (2 * eps)
             err = abs(analytic[idx] - numeric)
             if err > atol + rtol * abs(numeric):
+                hint = "" if out.dtype == np.float64 else (
+                    f"; fn computed in {out.dtype}, not float64: layers cast inputs to their own dtype, "
+                    "so build them with dtype='float64' for a gradient check")
                 raise AssertionError(f"check_grad: input {k}, element {idx}: analytic {analytic[idx]:.8g} "
-                                     f"vs numeric {numeric:.8g} (error {err:.3g})")
+                                     f"vs numeric {numeric:.8g} (error {err:.3g}){hint}")
             worst = max(worst, float(err))
     return worst
