@@ -1,5 +1,4 @@
 """Claims of README.md / DESIGN.md and docstring `Example:` sections, run as written."""
-import warnings
 
 import numpy as np
 import pytest
@@ -70,8 +69,7 @@ def test_probability_loss_on_logits_warns_once_naming_both_fixes():
     y = np.random.randint(0, 2, 40)
     model = Sequential([Input(shape=(4,)), Dense(2)])
     model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
+    with pytest.warns(UserWarning, match="from_logits=True") as caught:
         model.fit(x, y, epochs=2, verbose=0)
     msgs = [str(w.message) for w in caught if 'from_logits' in str(w.message)]
     assert len(msgs) == 1 and "activation='softmax'" in msgs[0]

@@ -374,7 +374,8 @@ def test_in_a_sequential_model_fit_and_predict():
     y = R.integers(0, 2, size=24)
     norm = Normalization(axis=None)
     model = Sequential([Rescaling(1 / 255, input_shape=(6, 6, 1)), norm, RandomFlip("horizontal"),
-                        RandomTranslation(0.2, 0.2), RandomCrop(4, 4), Flatten(), Dense(2)])
+                        RandomTranslation(0.2, 0.2), RandomCrop(4, 4), Flatten(),
+                        Dense(2, activation="softmax")])
     norm.adapt(x / 255)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)

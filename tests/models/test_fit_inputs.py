@@ -120,11 +120,19 @@ def test_generator_running_out_mid_epoch_warns_and_ends_the_epoch():
 
 
 def test_generator_with_sample_weights():
+    # (x, y, w) batches from a generator weigh the loss exactly as fit(x, y, sample_weight=w) does.
     x, y = blobs(60)
-    w = np.ones(60, np.float32)
+    w = np.linspace(0.1, 2.0, 60).astype(np.float32)
     gen = ((x[i:i + 20], y[i:i + 20], w[i:i + 20]) for i in range(0, 60, 20))
     model = compiled()
-    model.fit(gen, epochs=1, verbose=0)
+    loss = model.fit(gen, epochs=1, verbose=0).history["loss"][0]
+    ref = compiled()
+    weighted = ref.fit(x, y, sample_weight=w, batch_size=20, shuffle=False, verbose=0)
+    unweighted = compiled().fit(x, y, batch_size=20, shuffle=False, verbose=0)
+    assert loss == pytest.approx(weighted.history["loss"][0], rel=1e-5)
+    assert loss != pytest.approx(unweighted.history["loss"][0], rel=1e-3)
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
 def test_dataset_is_reiterated_each_epoch():
@@ -236,8 +244,11 @@ def test_no_warning_for_exact_passes():
     model = compiled()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model.fit(x, y, batch_size=25, steps_per_epoch=4, epochs=3, verbose=0)
-        model.fit(Dataset.from_tensor_slices((x, y)).batch(25), steps_per_epoch=2, epochs=4, verbose=0)
+        counts, history = batches_per_epoch(model, x, 3, y=y, batch_size=25, steps_per_epoch=4)
+        assert counts == [4] * 3 and len(history.history["loss"]) == 3
+        ds = Dataset.from_tensor_slices((x, y)).batch(25)
+        counts, history = batches_per_epoch(model, ds, 4, steps_per_epoch=2)
+        assert counts == [2] * 4 and len(history.history["loss"]) == 4
 
 
 def test_device_resident_tensors_with_shuffle_split_and_class_weight():

@@ -24,6 +24,7 @@ def two_steps(opt_cls, **kwargs):
 
 
 def check(got, expected):
+    assert len(got) == len(expected)
     for step, (a, b) in enumerate(zip(got, expected), 1):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15, err_msg=f"step {step}")
 

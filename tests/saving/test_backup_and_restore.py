@@ -41,7 +41,7 @@ SCRIPT = textwrap.dedent("""
     x = rng.normal(size=(200, 6)).astype("float32")
     y = (x[:, :3].sum(1) > 0).astype("int64") + (x[:, 3] > 1)
     model = Sequential([Input(shape=(6,)), Dense(16, activation="relu"), BatchNormalization(),
-                        Dropout(0.3), Dense(3)])
+                        Dropout(0.3), Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=16, epochs=4, shuffle=True, verbose=0, validation_split=0.2,
                         callbacks=[BackupAndRestore(backup, save_freq=save_freq),
@@ -111,7 +111,8 @@ def _model(width=8, seed=0):
     from kerasish.models.sequential import Sequential
     from kerasish.utils.random import set_random_seed
     set_random_seed(seed)
-    model = Sequential([Input(shape=(4,)), Dense(width, activation="relu"), Dropout(0.2), Dense(2)])
+    model = Sequential([Input(shape=(4,)), Dense(width, activation="relu"), Dropout(0.2),
+                        Dense(2, activation="softmax")])
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     return model
 

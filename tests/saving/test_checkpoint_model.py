@@ -19,7 +19,7 @@ class TwoLayer(Model):
         super().__init__(**kwargs)
         self.width = width
         self.hidden = Dense(width, activation="relu")
-        self.out = Dense(1)
+        self.out = Dense(1, activation="sigmoid")
 
     def forward(self, x):
         return self.out(self.hidden(x))
@@ -34,10 +34,11 @@ def _data():
 def _make(kind):
     set_random_seed(0)
     if kind == "sequential":
-        model = Sequential([Input(shape=(4,)), Dense(6, activation="relu"), Dense(1)])
+        model = Sequential([Input(shape=(4,)), Dense(6, activation="relu"),
+                            Dense(1, activation="sigmoid")])
     elif kind == "functional":
         inputs = Input(shape=(4,))
-        model = Model(inputs, Dense(1)(Dense(6, activation="relu")(inputs)))
+        model = Model(inputs, Dense(1, activation="sigmoid")(Dense(6, activation="relu")(inputs)))
     else:
         model = TwoLayer(6)
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])

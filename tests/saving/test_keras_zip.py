@@ -97,6 +97,9 @@ def test_keras_written_file_predicts_like_keras():
     np.testing.assert_allclose(uncompiled.predict(io["x"], verbose=0), io["y"], atol=1e-5)
 
 
+# keras's torch backend calls np.array(torch_tensor); torch's __array__ lacks numpy 2's `copy`
+# (also in pyproject's filterwarnings; the mark keeps it quiet under `-W default` too).
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning:keras")
 def test_keras_loads_kerasish_keras_file(tmp_path):
     pytest.importorskip("torch")
     os.environ.setdefault("KERAS_BACKEND", "torch")

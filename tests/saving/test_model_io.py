@@ -24,7 +24,8 @@ def _data():
 
 def _model(optimizer="adam"):
     set_random_seed(0)
-    model = Sequential([Input(shape=(5,)), Dense(8, activation="relu"), BatchNormalization(), Dense(2)])
+    model = Sequential([Input(shape=(5,)), Dense(8, activation="relu"), BatchNormalization(),
+                        Dense(2, activation="softmax")])
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

@@ -9,6 +9,7 @@ from kerasish.callbacks.backup_and_restore import BackupAndRestore
 from kerasish.layers.core import Dense
 from kerasish.layers.input import Input
 from kerasish.layers.normalization import BatchNormalization
+from kerasish.losses.classes import SparseCategoricalCrossentropy
 from kerasish.models.sequential import Sequential
 from kerasish.saving.model_io import load_model, save_model
 from kerasish.saving.weights_io import load_weights, save_weights
@@ -45,7 +46,7 @@ def test_whole_model_and_backup_on_device(tmp_path, device):
     x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
     model = _model(device, 1)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.compile(optimizer="adam", loss=SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x, y, epochs=2, batch_size=8, verbose=0,
               callbacks=[BackupAndRestore(tmp_path / "b", save_freq=3, delete_checkpoint=False)])
     assert (tmp_path / "b" / "backup.h5").exists()
