@@ -261,7 +261,13 @@ class Trainer(LegacyTrainingMixin):
         if loss.requires_grad:
             self.optimizer.zero_grad()
             scale = getattr(self.optimizer, "scale_loss", None)  # LossScaleOptimizer (mixed precision)
-            (scale(loss) if scale is not None else loss).backward()
+            if scale is None:
+                loss.backward()
+            else:
+                # an overflowing float16 gradient is expected now and then: the step is skipped
+                # and the scale halved, so numpy's overflow warnings are noise here
+                with np.errstate(over="ignore", invalid="ignore"):
+                    scale(loss).backward()
             self.optimizer.step()
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
