@@ -138,7 +138,7 @@ class DataAdapter:
 
     def get_iterator(self):
         """A fresh iterator over one pass of batches (packed (x,), (x, y) or (x, y, sw))."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement get_iterator()")
 
     def on_epoch_end(self):
         """Called by the epoch iterator after every epoch."""

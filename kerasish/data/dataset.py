@@ -274,10 +274,10 @@ class Dataset:
                         yield _row(block, j)
 
     def _elements(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement _elements()")
 
     def _index_chunks(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement _index_chunks()")
 
     def _length(self):
         return UNKNOWN

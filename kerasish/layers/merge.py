@@ -30,7 +30,7 @@ class _Merge(Layer):
         return out
 
     def _merge(self, a, b):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement _merge(a, b)")
 
 
 def _broadcast_shape(layer, shapes):
