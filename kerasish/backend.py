@@ -68,7 +68,10 @@ def _import_cupy():
             if cupy.cuda.runtime.getDeviceCount() < 1:
                 raise RuntimeError("no GPU")
         except Exception as exc:  # CUDA driver missing or no device
-            raise RuntimeError(f"No usable NVIDIA GPU was found ({exc}). " + CUPY_HINT) from exc
+            raise RuntimeError(
+                f"Device 'cuda' needs an NVIDIA GPU, but CuPy {cupy.__version__} found none it can use ({exc}). "
+                "Check the GPU driver (`nvidia-smi`) and that the cupy-cudaXXx wheel matches its CUDA version, "
+                "or use device 'cpu'.") from exc
         _cupy = cupy
     return _cupy
 

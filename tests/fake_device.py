@@ -5,8 +5,15 @@ Its arrays (`FakeArray`) wrap a numpy array but refuse implicit mixing, as CuPy 
 array and a plain numpy array raises. Ops on fake arrays alone work (through
 `__array_ufunc__` / `__array_function__`, as with CuPy). Running the device-parametrised
 tests on it proves on a CPU-only machine that no code calls `np.` on device data.
+
+It also offers only what CuPy offers: names of the `cupy` namespace, of `cupy.ndarray` and
+of CuPy's ufuncs, each with CuPy's parameters, as recorded from a real CuPy in
+fixtures/cupy_api.json (fixtures/make_cupy_api.py). A function CuPy lacks, or a keyword
+argument it does not take, fails here as it would on a GPU.
 """
 import inspect
+import json
+import pathlib
 import types
 
 import numpy as np
@@ -16,6 +23,45 @@ from kerasish import backend
 
 class MixedDeviceError(TypeError):
     """Raised when fake-device data meets plain numpy data."""
+
+
+CUPY_API = json.loads((pathlib.Path(__file__).resolve().parent / "fixtures" / "cupy_api.json").read_text())
+_CUPY = f"CuPy {CUPY_API['cupy_version']}"
+
+
+def check_cupy_call(space, name, args, kwargs):
+    """Raises TypeError, as CuPy would, when `space`.`name` (a table of cupy_api.json) can't take these arguments."""
+    table = CUPY_API[space]
+    prefix = "cupy" if space == "module" else f"cupy.{space}"
+    if name not in table:
+        raise AttributeError(f"{prefix}.{name} does not exist in {_CUPY} (tests/fixtures/cupy_api.json)")
+    params = table[name]
+    if params is None:
+        return
+    if "/" in params:
+        positional_only = params[:params.index("/")]
+        params = params[params.index("/") + 1:]
+    else:
+        positional_only = []
+    if not any(p.startswith("**") for p in params):
+        allowed = {p for p in params if not p.startswith("*")}
+        unknown = sorted(set(kwargs) - allowed)
+        if unknown:
+            raise TypeError(f"{prefix}.{name}() takes no keyword argument {unknown[0]!r} in {_CUPY}; "
+                            f"its parameters are {positional_only + params}")
+    if not any(p.startswith("*") and p != "*" for p in params):
+        before_star = params[:params.index("*")] if "*" in params else params
+        if len(args) > len(positional_only) + len(before_star):
+            raise TypeError(f"{prefix}.{name}() takes at most {len(positional_only) + len(before_star)} "
+                            f"positional arguments in {_CUPY}, got {len(args)}")
+
+
+def _cupy_checked(space, name, fn):
+    def call(*args, **kwargs):
+        check_cupy_call(space, name, args, kwargs)
+        return fn(*args, **kwargs)
+    call.__name__ = name
+    return call
 
 
 def _unwrap(x, strict=True):
@@ -61,20 +107,34 @@ class FakeArray:
                                "use the device's asnumpy() (like CuPy's .get())")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__
+        if name not in CUPY_API["module"]:
+            return NotImplemented  # CuPy has no such ufunc
+        if method == "__call__":
+            check_cupy_call("module", name, inputs, kwargs)
+        else:
+            check_cupy_call("ufunc", method, inputs, kwargs)
         if "out" in kwargs:
             kwargs["out"] = _unwrap(kwargs["out"])
         result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
         return _wrap(result)
 
     def __array_function__(self, func, types_, args, kwargs):
+        # As CuPy: numpy.X dispatches to cupy.X of the same (sub)module, or is not implemented.
+        space = func.__module__.removeprefix("numpy").lstrip(".") or "module"
+        if space not in CUPY_API or func.__name__ not in CUPY_API[space]:
+            return NotImplemented
+        check_cupy_call(space, func.__name__, args, kwargs)
         return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
 
     def __getattr__(self, name):
         if name.startswith("__"):  # hide __array_interface__ & co: numpy must not see the host buffer
             raise AttributeError(name)
+        if name not in CUPY_API["ndarray"]:
+            raise AttributeError(f"cupy.ndarray has no attribute {name!r} in {_CUPY}")
         value = getattr(self._a, name)
         if callable(value):
-            return _wrap_method(value)
+            return _cupy_checked("ndarray", name, _wrap_method(value))
         return _wrap(value)
 
     def get(self):
@@ -189,6 +249,7 @@ class _FakeGenerator:
 
 def _host_creator(fn):
     def create(*args, **kwargs):
+        check_cupy_call("module", fn.__name__, args, kwargs)
         args = tuple(a._a if isinstance(a, FakeArray) else a for a in args)
         return FakeArray(np.asarray(fn(*args, **kwargs)))
     return create
@@ -197,6 +258,25 @@ def _host_creator(fn):
 def _as_strided(x, shape=None, strides=None):
     """CuPy's signature: no `writeable=` / `subok=` keywords."""
     return FakeArray(np.lib.stride_tricks.as_strided(_unwrap(x), shape, strides))
+
+
+class _CheckedUfunc:
+    """A numpy ufunc offering only CuPy's ufunc methods and keywords."""
+
+    def __init__(self, ufunc):
+        self._ufunc = ufunc
+        self.__name__ = ufunc.__name__
+
+    def __call__(self, *args, **kwargs):
+        check_cupy_call("module", self.__name__, args, kwargs)
+        return self._ufunc(*args, **kwargs)
+
+    def __getattr__(self, name):
+        value = getattr(self._ufunc, name)
+        if callable(value):
+            return _cupy_checked("ufunc", name, value)
+        check_cupy_call("ufunc", name, (), {})
+        return value
 
 
 class FakeNumpy(types.ModuleType):
@@ -214,7 +294,14 @@ class FakeNumpy(types.ModuleType):
             as_strided=_as_strided, sliding_window_view=_wrap_method(np.lib.stride_tricks.sliding_window_view)))
 
     def __getattr__(self, name):
-        return getattr(np, name)
+        if name not in CUPY_API["module"]:
+            raise AttributeError(f"cupy has no attribute {name!r} in {_CUPY} (tests/fixtures/cupy_api.json)")
+        value = getattr(np, name)
+        if isinstance(value, np.ufunc):
+            return _CheckedUfunc(value)
+        if callable(value) and not isinstance(value, type):
+            return _cupy_checked("module", name, value)
+        return value
 
     @staticmethod
     def asnumpy(x):

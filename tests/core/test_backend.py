@@ -104,7 +104,28 @@ class _CupyRandomState:
     def uniform(self, low=0.0, high=1.0, size=None, dtype=float): return ("uniform", size)
     def normal(self, loc=0.0, scale=1.0, size=None, dtype=float): return ("normal", size)
     def randint(self, low, high=None, size=None, dtype=int): return ("randint", size)
-    def permutation(self, num): return ("permutation", num)
+    def permutation(self, a): return ("permutation", a)
+
+
+def test_random_state_stand_in_has_cupys_recorded_signatures():
+    from fake_device import CUPY_API
+    recorded = CUPY_API["random.RandomState"]
+    for name, method in vars(_CupyRandomState).items():
+        if not name.startswith("_"):
+            assert list(inspect.signature(method).parameters)[1:] == recorded[name], name
+
+
+def test_cuda_without_a_gpu_says_what_to_check(monkeypatch):
+    def no_device():
+        raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+    cupy = types.SimpleNamespace(__version__="14.2.0", cuda=types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=no_device)))
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
+    monkeypatch.setattr(backend, "_cupy", None)
+    with pytest.raises(RuntimeError, match=r"needs an NVIDIA GPU, but CuPy 14.2.0 found none.*cudaErrorNoDevice"
+                                           r".*nvidia-smi.*device 'cpu'"):
+        backend.array_module_for("cuda")
+    assert backend._cupy is None and not backend.cupy_available()
 
 
 def test_cupy_generator_matches_numpy_generator_and_cupy_random_state():

@@ -37,3 +37,29 @@ def test_to_moves_data_and_gradient_flows_back():
     assert a.grad.__class__ is np.ndarray
     np.testing.assert_allclose(a.grad, [3.0, 3.0])
     np.testing.assert_allclose(b.numpy(), [1.0, 2.0])
+
+
+def test_fake_device_offers_only_cupys_names_and_keywords():
+    from fake_device import fake_numpy as xp
+    a = xp.ones((2, 3))
+    with pytest.raises(AttributeError, match="cupy has no attribute 'errstate'"):
+        xp.errstate
+    with pytest.raises(AttributeError, match="cupy.ndarray has no attribute 'resize'"):
+        a.resize
+    with pytest.raises(TypeError, match="no implementation found for 'numpy.insert'"):
+        np.insert(a, 0, 1.0)  # CuPy has no insert: numpy's dispatch finds no implementation
+    for call in (lambda: xp.sum(a, where=True), lambda: np.sum(a, where=True), lambda: a.sum(where=True),
+                 lambda: np.add(a, a, where=True)):
+        with pytest.raises(TypeError, match="takes no keyword argument 'where' in CuPy"):
+            call()
+    xp.add.at(a, xp.asarray([0, 0]), 1.0)  # what CuPy has works
+    np.testing.assert_allclose(xp.asnumpy(a), [[3.0] * 3, [1.0] * 3])  # repeated rows accumulate
+
+
+def test_recorded_cupy_api_matches_the_installed_cupy():
+    """Only where CuPy is installed (it imports without a GPU): the recorded table is still CuPy's."""
+    cupy = pytest.importorskip("cupy")
+    from fake_device import CUPY_API
+    missing = [name for name in CUPY_API["module"] if not hasattr(cupy, name)]
+    missing += [f"ndarray.{name}" for name in CUPY_API["ndarray"] if not hasattr(cupy.ndarray, name)]
+    assert not missing, f"regenerate tests/fixtures/cupy_api.json for CuPy {cupy.__version__}: {missing[:10]}"
