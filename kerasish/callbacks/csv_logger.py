@@ -1,6 +1,7 @@
 """CSVLogger: write one CSV row per epoch."""
 import csv
 import os
+import tempfile
 
 from kerasish.callbacks.callback import Callback
 
@@ -14,6 +15,15 @@ class CSVLogger(Callback):
         append: append to an existing file (no second header) instead of overwriting it.
 
     Keys missing on some epoch (e.g. `val_*` with `validation_freq` > 1) are written as 'NA'.
+
+    With `append=True` the existing file's header decides the columns: its order is
+    kept and columns this run does not log are 'NA'. When this run logs keys the header
+    lacks (a metric or validation added), the file is rewritten once, atomically (a
+    temporary file then `os.replace`), with those columns added at the end of the header
+    (sorted) and 'NA' in the earlier rows, so no column is dropped or misaligned. (Keras
+    writes the new run's columns under the old header, which shifts them.) A file whose
+    first column is not 'epoch' is not a CSVLogger file: rows are appended with this run's
+    columns and no header.
 
     Example:
 
@@ -37,11 +47,12 @@ class CSVLogger(Callback):
         self._writer = None
         self.keys = None
         self._header_needed = not has_rows
-        if has_rows:  # continue with the existing header's columns
+        self._file_keys = None  # the existing file's columns (after 'epoch'), when appending to one
+        if has_rows:
             with open(self.filename, newline="") as f:
                 header = next(csv.reader(f, delimiter=self.sep), None)
             if header and header[0] == "epoch":
-                self.keys = header[1:]
+                self._file_keys = header[1:]
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -49,13 +60,48 @@ class CSVLogger(Callback):
             keys = set(logs)
             if getattr(self.model, "_do_validation", False) and not any(k.startswith("val_") for k in logs):
                 keys |= {"val_" + k for k in logs if not k.startswith("val_") and k != "learning_rate"}
-            self.keys = sorted(keys)
+            if self._file_keys is None:
+                self.keys = sorted(keys)
+            else:
+                added = sorted(keys - set(self._file_keys))
+                self.keys = self._file_keys + added
+                if added:
+                    self._widen(len(self._file_keys), added)
         if self._writer is None:
             self._writer = csv.writer(self._file, delimiter=self.sep, lineterminator="\n")
             if self._header_needed:
                 self._writer.writerow(["epoch"] + self.keys)
         self._writer.writerow([epoch] + [_cell(logs[k]) if k in logs else "NA" for k in self.keys])
         self._file.flush()
+
+    def _widen(self, old_width, added):
+        """Rewrite the file with `added` columns at the end of its header, 'NA' in the rows so far."""
+        self._file.close()
+        with open(self.filename, newline="") as f:
+            rows = list(csv.reader(f, delimiter=self.sep))
+        header, body = rows[0], rows[1:]
+        width = 1 + old_width
+        folder = os.path.dirname(os.path.abspath(self.filename))
+        fd, tmp = tempfile.mkstemp(prefix=".csvlogger-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", newline="") as f:
+                writer = csv.writer(f, delimiter=self.sep, lineterminator="\n")
+                writer.writerow(header + added)
+                for row in body:
+                    if not row:  # a blank line: nothing to widen
+                        continue
+                    writer.writerow(row + ["NA"] * (width - len(row)) + ["NA"] * len(added))
+            try:
+                os.chmod(tmp, os.stat(self.filename).st_mode & 0o777)  # keep the log's permissions
+            except OSError:
+                pass
+            os.replace(tmp, self.filename)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            self._file = open(self.filename, "a", newline="")
+            raise
+        self._file = open(self.filename, "a", newline="")
 
     def on_train_end(self, logs=None):
         if self._file is not None:

@@ -360,7 +360,10 @@ class Dataset:
             generator: a callable (e.g. a generator function) returning an iterator of
                 elements (arrays, tuples or dicts; a list is taken as a tuple).
             args: arguments passed to `generator`.
-            length: number of elements, if known (enables `len()`).
+            length: number of elements, if known (enables `len()`). Each pass checks it:
+                a ValueError naming both counts is raised as soon as the generator yields
+                more, or when it ends with fewer (a pass stopped early, e.g. by `take`,
+                is not checked).
 
         Returns:
             A `Dataset`.
@@ -471,11 +474,21 @@ class _Generator(Dataset):
         iterator = self._generator(*self._args)
         if not hasattr(iterator, "__next__"):
             iterator = iter(iterator)
+        expected, count = self._n, 0
         try:
             for value in iterator:
+                if count == expected:  # stop here: an endless generator would never reach the end
+                    raise ValueError(f"from_generator(length={expected}): the generator yielded more than "
+                                     f"{expected} elements in this pass (at least {count + 1}); pass the "
+                                     "number it really yields, or length=None if it is not known.")
+                count += 1
                 yield _as_element(value)
         finally:
             close_iterator(iterator)
+        if expected is not None and count != expected:
+            raise ValueError(f"from_generator(length={expected}): the generator yielded {count} elements in "
+                             f"this pass, not {expected}; pass the number it really yields, or length=None "
+                             "if it is not known.")
 
     def _length(self):
         return UNKNOWN if self._n is None else self._n
