@@ -2,13 +2,16 @@
 
     metadata.json           {'keras_version', 'date_saved'} (+ 'kerasish_version' when kerasish wrote it)
     config.json             the model config; 'compile_config' holds the compile settings
-    model.weights.h5        the weights in Keras 3's layout (see `keras3_weights`)
+    model.weights.h5        the weights in Keras 3's layout (see `keras3_weights`), and the
+                            optimizer's variables in Keras's 'optimizer/vars' layout when
+                            kerasish knows it (see `keras_optimizer_state`)
     kerasish_optimizer.h5   kerasish's optimizer state (only in files kerasish wrote; Keras ignores it)
 
 kerasish writes its own config format, with 'module' entries Keras understands, so Keras can
-load the file too. Keras-written configs are mapped through `keras_config`. Keras-written
-optimizer variables are not mapped: such a model compiles with a fresh optimizer (a warning
-says so). Loading reads only the entries above, by exact name, with size limits; it never
+load the file too, and resume training with kerasish's optimizer state. Keras-written configs
+are mapped through `keras_config`. Keras-written optimizer variables are not loaded yet: such a
+model compiles with a fresh optimizer (a warning says so); `keras_optimizer_state.restore_from_zip`
+maps them. Loading reads only the entries above, by exact name, with size limits; it never
 unpickles or evaluates anything, and a failed load leaves nothing changed.
 """
 import datetime
@@ -18,7 +21,8 @@ import os
 import warnings
 import zipfile
 
-from kerasish.saving import _common, keras3_weights, keras_config, serialization, state_tree
+from kerasish.saving import (_common, keras3_weights, keras_config, keras_optimizer_state, serialization,
+                             state_tree)
 from kerasish.saving.atomic import atomic_write
 
 _METADATA, _CONFIG, _WEIGHTS, _OPTIMIZER = ("metadata.json", "config.json", "model.weights.h5",
@@ -61,6 +65,18 @@ def _keras_form(obj, endpoints=False):
     return out
 
 
+def _with_module(spec, module):
+    """Adds Keras's 'module' to the loss / metric configs ({'class_name', 'config'}) in `spec`, so
+    Keras's `compile_from_config` finds its built-in classes."""
+    if isinstance(spec, list):
+        return [_with_module(v, module) for v in spec]
+    if isinstance(spec, dict):
+        if "class_name" in spec and "config" in spec:
+            return spec if "module" in spec else dict(spec, module=module)
+        return {k: _with_module(v, module) for k, v in spec.items()}
+    return spec
+
+
 def _h5_bytes(write):
     """Runs `write(h5py_file)` on an in-memory HDF5 file and returns its bytes."""
     import h5py
@@ -86,6 +102,13 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
     if training is not None:
         compile_config = {k: v for k, v in training.items() if k != "optimizer_config"}
         compile_config["optimizer"] = dict(training["optimizer_config"], module="keras.optimizers")
+        opt_config = compile_config["optimizer"].get("config")
+        if isinstance(opt_config, dict) and opt_config.get("decay") == 0:  # Keras 3 warns on any decay
+            compile_config["optimizer"]["config"] = {k: v for k, v in opt_config.items() if k != "decay"}
+        for key, module in (("loss", "keras.losses"), ("metrics", "keras.metrics"),
+                            ("weighted_metrics", "keras.metrics")):
+            if key in compile_config:
+                compile_config[key] = _with_module(compile_config[key], module)
         config["compile_config"] = compile_config
     config_json = model_io._dumps(config, "config")
     optimizer = getattr(model, "optimizer", None) if include_optimizer and training is not None else None
@@ -93,7 +116,13 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
     metadata = json.dumps({"keras_version": _common.kerasish_version(), "kerasish_version":
                            _common.kerasish_version(),
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
-    weights = _h5_bytes(lambda f: keras3_weights.write_weights(f, model))
+
+    def write_weights(f):
+        keras3_weights.write_weights(f, model)
+        if optimizer is not None:
+            keras_optimizer_state.write_state(f, model)
+
+    weights = _h5_bytes(write_weights)
     opt_bytes = None if opt_state is None else _h5_bytes(
         lambda f: state_tree.write_tree(f, opt_state, "optimizer state"))
     with atomic_write(path, overwrite=overwrite) as tmp:
@@ -205,3 +234,4 @@ def _load_open(zf, path, custom_objects, compile):
                 warnings.warn(f"The optimizer state in '{path}' (written by Keras) is not loaded: "
                               "training continues with a fresh optimizer state", stacklevel=3)
     return model
+
