@@ -230,7 +230,7 @@ def main():
         k, t = ours[key], theirs.get(key)
         # ratio > 1 means kerasish is slower / heavier, whatever the unit
         ratio = (t / k if higher_better else k / t) if t else None
-        print(f"{label:28} {unit:>10} {k:10.1f} {'-' if t is None else f'{t:10.1f}':>10} "
+        print(f"{label:28} {unit:>10} {k:10.2f} {'-' if t is None else f'{t:10.2f}':>10} "
               f"{'' if ratio is None else f'{ratio:7.2f}x':>8}")
     print("ratio = kerasish cost / torch cost (time, memory, or torch throughput / kerasish throughput)")
     if args.json:

@@ -4,6 +4,8 @@ This is the only module that imports CuPy, and only when a 'cuda' device is aske
 'cpu' runs on NumPy; 'cuda' / 'cuda:N' runs on CuPy. Every op takes its array module
 from its operands through `get_array_module`, so no NumPy call ever touches device data.
 """
+import contextlib
+
 import numpy as np
 
 _FLOATX = np.dtype("float32")
@@ -12,8 +14,10 @@ _VALID_DTYPES = (
     "uint8", "uint16", "uint32", "uint64", "bool",
 )
 _cupy = None
-# Extra array modules by device prefix (tests register a 'fake' device here).
+# Extra array modules by device name (tests register a 'fake' device here), and their scopes.
 _EXTRA_DEVICES = {}
+_EXTRA_SCOPES = {}
+_NO_SCOPE = contextlib.nullcontext()
 
 CUPY_HINT = ("CuPy is needed for device 'cuda': install it with `pip install kerasish[gpu]` "
              "(or the cupy-cudaXXx wheel matching your CUDA version) on a machine with an NVIDIA GPU.")
@@ -156,14 +160,13 @@ def to_device(array, device, dtype=None):
             array = _EXTRA_DEVICES[src][0].asnumpy(array)
         return np.asarray(array, dtype=dtype)
     xp = array_module_for(device)
-    if device.startswith("cuda"):
-        with xp.cuda.Device(int(device[5:])):
+    with device_scope(device):
+        if device.startswith("cuda"):
             if src.startswith("cuda") and src != device:
                 array = xp.copy(array)  # asarray would leave it on its own GPU
-            return xp.asarray(array, dtype=dtype)
-    if src != "cpu" and src != device:
-        array = to_device(array, "cpu")
-    return xp.asarray(array, dtype=dtype)
+        elif src != "cpu" and src != device:
+            array = to_device(array, "cpu")
+        return xp.asarray(array, dtype=dtype)
 
 
 def to_numpy(array):
@@ -171,9 +174,33 @@ def to_numpy(array):
     return to_device(array, "cpu")
 
 
-def register_device(name, xp, array_type):
-    """Registers an extra device backed by array module `xp` (used by the test-only 'fake' device)."""
+def device_scope(device):
+    """A context manager making `device` the current device, where kernels run and arrays are made.
+
+    CuPy runs every kernel on its *current* GPU, so work on 'cuda:1' data must run inside
+    `with device_scope('cuda:1'):` (like `torch.cuda.device(1)`). kerasish enters it itself
+    for ops, backward, layer calls, optimizer steps and fit/evaluate/predict; raw CuPy code
+    of your own on a second GPU needs it too. For 'cpu' it does nothing.
+    """
+    if device == "cpu" or device is None:
+        return _NO_SCOPE
+    device = parse_device(device)
+    if device == "cpu":
+        return _NO_SCOPE
+    if device in _EXTRA_DEVICES:
+        scope = _EXTRA_SCOPES.get(device)
+        return scope() if scope is not None else _NO_SCOPE
+    return _import_cupy().cuda.Device(int(device[5:]))
+
+
+def register_device(name, xp, array_type, scope=None):
+    """Registers an extra device backed by array module `xp` (used by the test-only 'fake' device).
+
+    `scope`, if given, is called with no arguments to make that device's `device_scope`.
+    """
     _EXTRA_DEVICES[name] = (xp, array_type)
+    if scope is not None:
+        _EXTRA_SCOPES[name] = scope
 
 
 # --- random generators ---------------------------------------------------------------
@@ -197,8 +224,9 @@ def new_rng(device="cpu", seed=None):
     if xp is np:
         return np.random.default_rng(seed)
     if device in _EXTRA_DEVICES:
-        return xp.random.default_rng(seed)
-    return _CupyGenerator(xp, seed)
+        with device_scope(device):
+            return xp.random.default_rng(seed)
+    return _CupyGenerator(xp, seed, int(device[5:]))
 
 
 def rng(device="cpu"):
@@ -215,28 +243,40 @@ def rng(device="cpu"):
 
 
 class _CupyGenerator:
-    """numpy-Generator-like methods on top of cupy.random.RandomState."""
+    """numpy-Generator-like methods on top of cupy.random.RandomState, drawing on one GPU.
 
-    def __init__(self, cupy, seed):
-        self._state = cupy.random.RandomState(seed)
+    A RandomState belongs to the GPU current at its creation, so it is made, and draws,
+    inside that GPU's scope.
+    """
+
+    def __init__(self, cupy, seed, device_id=0):
+        self._scope = lambda: cupy.cuda.Device(device_id)
+        with self._scope():
+            self._state = cupy.random.RandomState(seed)
 
     def random(self, size=None, dtype=np.float64):
-        return self._state.random_sample(size, dtype=dtype)
+        with self._scope():
+            return self._state.random_sample(size, dtype=dtype)
 
     def standard_normal(self, size=None, dtype=np.float64):
-        return self._state.standard_normal(size, dtype=dtype)
+        with self._scope():
+            return self._state.standard_normal(size, dtype=dtype)
 
     def uniform(self, low=0.0, high=1.0, size=None):
-        return self._state.uniform(low, high, size)
+        with self._scope():
+            return self._state.uniform(low, high, size)
 
     def normal(self, loc=0.0, scale=1.0, size=None):
-        return self._state.normal(loc, scale, size)
+        with self._scope():
+            return self._state.normal(loc, scale, size)
 
     def integers(self, low, high=None, size=None):
-        return self._state.randint(low, high, size)
+        with self._scope():
+            return self._state.randint(low, high, size)
 
     def permutation(self, x):
-        return self._state.permutation(x)
+        with self._scope():
+            return self._state.permutation(x)
 
 
 def get_rng_state():

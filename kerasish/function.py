@@ -7,7 +7,7 @@ place that decides whether a graph is built at all (see `no_grad`).
 """
 import inspect
 
-from kerasish import _config
+from kerasish import _config, backend
 
 
 def sum_to(grad, shape):
@@ -34,6 +34,7 @@ class Function:
 
     inputs = ()
     needs_input_grad = ()
+    device = "cpu"  # set per node when its inputs live elsewhere; backward runs in its scope
     # In-place assignments (`t[i] = v`) made so far in this process; each graph node records the
     # count at its creation, so backward can tell which nodes saw a tensor before an assignment.
     epoch = 0
@@ -66,7 +67,11 @@ class Function:
                 arrays.append(x)
                 needs.append(False)
         try:
-            out = fn.forward(*arrays)
+            if device is None or device == "cpu":
+                out = fn.forward(*arrays)
+            else:
+                with backend.device_scope(device):
+                    out = fn.forward(*arrays)
         except ValueError as exc:
             shapes = ", ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {exc} (input shapes: {shapes})") from None
@@ -85,6 +90,8 @@ class Function:
             fn.inputs = inputs
             fn.needs_input_grad = needs
             fn.epoch = Function.assignments
+            if device is not None and device != "cpu":
+                fn.device = device
             return Tensor._wrap(out, True, fn)
         return Tensor._wrap(out, False, None)
 

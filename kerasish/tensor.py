@@ -47,7 +47,8 @@ class Tensor:
             if arr.dtype.kind == "f" or (requires_grad and arr.dtype.kind in "iub"):
                 floatx = backend.floatx_dtype()
                 if arr.dtype != floatx:
-                    arr = arr.astype(floatx)
+                    with backend.device_scope(device):
+                        arr = arr.astype(floatx)
         if requires_grad and arr.dtype.kind not in "fc":
             raise TypeError(f"Only floating-point tensors can require gradients, got dtype {arr.dtype}")
         self.data = arr
@@ -134,6 +135,13 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward() called on a tensor that does not require grad "
                                "(no input had requires_grad=True, or it was made under no_grad)")
+        if self.device == "cpu":
+            self._backward(grad, retain_graph)
+        else:
+            with backend.device_scope(self.device):
+                self._backward(grad, retain_graph)
+
+    def _backward(self, grad, retain_graph):
         xp = backend.get_array_module(self.data)
         if grad is None:
             seed = xp.ones_like(self.data)
@@ -150,26 +158,16 @@ class Tensor:
         order = self._topological_order()
         grads = {id(self): seed}
         owned = {}  # id -> array: memory already handed to a leaf's grad
+        root_device = self._ctx.device
         for node in order:
             g = grads.pop(id(node), None)
             ctx = node._ctx
             if g is not None:
-                in_grads = ctx.backward(g)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                for inp, ig, need in zip(ctx.inputs, in_grads, ctx.needs_input_grad):
-                    if not need or ig is None:
-                        continue
-                    if inp._ctx is not None and inp._ctx.epoch > ctx.epoch:
-                        inp = _before_assignments(inp, ctx.epoch)
-                    if ig.shape != inp.data.shape:
-                        ig = _reduce_grad(ig, inp.data.shape, ctx)
-                    if inp._ctx is None:
-                        inp._grad = _own(ig if inp._grad is None else inp._grad + ig, owned)
-                    else:
-                        key = id(inp)
-                        prev = grads.get(key)
-                        grads[key] = ig if prev is None else prev + ig
+                if ctx.device == root_device:
+                    _backprop_node(ctx, g, grads, owned)
+                else:  # a graph spanning devices (through .to()): each node runs on its own
+                    with backend.device_scope(ctx.device):
+                        _backprop_node(ctx, g, grads, owned)
             if not retain_graph:
                 node._ctx = _RELEASED
 
@@ -517,7 +515,8 @@ class Tensor:
     def assign(self, value):
         """Overwrites the data in place, without recording a graph (Keras's `Variable.assign`)."""
         value = value.data if isinstance(value, Tensor) else value
-        self.data[...] = backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        with backend.device_scope(self.device):
+            self.data[...] = backend.to_device(value, self.device) if hasattr(value, "shape") else value
         return self
 
     def assign_add(self, value):
@@ -565,6 +564,26 @@ def _own(grad, owned):
         root = grad
     owned[id(root)] = root
     return grad
+
+
+def _backprop_node(ctx, g, grads, owned):
+    """Runs one node's backward and hands its input gradients on (to `grads`, or a leaf's .grad)."""
+    in_grads = ctx.backward(g)
+    if type(in_grads) is not tuple:
+        in_grads = (in_grads,)
+    for inp, ig, need in zip(ctx.inputs, in_grads, ctx.needs_input_grad):
+        if not need or ig is None:
+            continue
+        if inp._ctx is not None and inp._ctx.epoch > ctx.epoch:
+            inp = _before_assignments(inp, ctx.epoch)
+        if ig.shape != inp.data.shape:
+            ig = _reduce_grad(ig, inp.data.shape, ctx)
+        if inp._ctx is None:
+            inp._grad = _own(ig if inp._grad is None else inp._grad + ig, owned)
+        else:
+            key = id(inp)
+            prev = grads.get(key)
+            grads[key] = ig if prev is None else prev + ig
 
 
 def _before_assignments(tensor, epoch):

@@ -11,6 +11,7 @@ of CuPy's ufuncs, each with CuPy's parameters, as recorded from a real CuPy in
 fixtures/cupy_api.json (fixtures/make_cupy_api.py). A function CuPy lacks, or a keyword
 argument it does not take, fails here as it would on a GPU.
 """
+import contextlib
 import inspect
 import json
 import pathlib
@@ -23,6 +24,43 @@ from kerasish import backend
 
 class MixedDeviceError(TypeError):
     """Raised when fake-device data meets plain numpy data."""
+
+
+class WrongDeviceError(ValueError):
+    """Raised, in `as_second_gpu()` mode, for device work outside `device_scope('fake')`."""
+
+
+_SCOPE = {"strict": False, "depth": 0}
+
+
+@contextlib.contextmanager
+def _device_scope():
+    _SCOPE["depth"] += 1
+    try:
+        yield
+    finally:
+        _SCOPE["depth"] -= 1
+
+
+@contextlib.contextmanager
+def as_second_gpu():
+    """Makes 'fake' act like a GPU that is not CuPy's current one ('cuda:1' while GPU 0 is current).
+
+    CuPy runs kernels and allocates on its current GPU, so in this mode any kernel or new
+    array on 'fake' outside `backend.device_scope('fake')` raises WrongDeviceError. Transfers
+    to the host (`get`, `float()`, `item()`) are allowed anywhere, as CuPy's set their device.
+    """
+    _SCOPE["strict"] = True
+    try:
+        yield
+    finally:
+        _SCOPE["strict"] = False
+
+
+def _check_scope(what):
+    if _SCOPE["strict"] and not _SCOPE["depth"]:
+        raise WrongDeviceError(f"{what} ran on device 'fake' outside device_scope('fake'): on a second GPU "
+                               "('cuda:1') CuPy would run it on the current GPU instead")
 
 
 CUPY_API = json.loads((pathlib.Path(__file__).resolve().parent / "fixtures" / "cupy_api.json").read_text())
@@ -56,9 +94,14 @@ def check_cupy_call(space, name, args, kwargs):
                             f"positional arguments in {_CUPY}, got {len(args)}")
 
 
+_TRANSFERS = {"get", "item", "tolist", "tobytes"}
+
+
 def _cupy_checked(space, name, fn):
     def call(*args, **kwargs):
         check_cupy_call(space, name, args, kwargs)
+        if name not in _TRANSFERS:
+            _check_scope(f"cupy.{name}" if space == "module" else f"cupy.{space}.{name}")
         return fn(*args, **kwargs)
     call.__name__ = name
     return call
@@ -85,6 +128,12 @@ def _wrap(x):
     if isinstance(x, (list, tuple)):
         return type(x)(_wrap(v) for v in x)
     return x
+
+
+def _has_array(index):
+    if isinstance(index, tuple):
+        return any(_has_array(i) for i in index)
+    return isinstance(index, (FakeArray, list, np.ndarray))
 
 
 def _wrap_method(fn):
@@ -114,6 +163,7 @@ class FakeArray:
             check_cupy_call("module", name, inputs, kwargs)
         else:
             check_cupy_call("ufunc", method, inputs, kwargs)
+        _check_scope(f"ufunc {name}")
         if "out" in kwargs:
             kwargs["out"] = _unwrap(kwargs["out"])
         result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
@@ -125,6 +175,7 @@ class FakeArray:
         if space not in CUPY_API or func.__name__ not in CUPY_API[space]:
             return NotImplemented
         check_cupy_call(space, func.__name__, args, kwargs)
+        _check_scope(f"numpy.{func.__name__}")
         return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
 
     def __getattr__(self, name):
@@ -142,9 +193,12 @@ class FakeArray:
         return self._a.copy()
 
     def __getitem__(self, index):
+        if _has_array(index):  # advanced indexing launches a kernel; slicing makes a view
+            _check_scope("indexing")
         return _wrap(self._a[_unwrap(index)])
 
     def __setitem__(self, index, value):
+        _check_scope("assignment")
         self._a[_unwrap(index)] = _unwrap(value)
 
     def __len__(self):
@@ -243,6 +297,7 @@ class _FakeGenerator:
 
         def checked(*args, **kwargs):
             inspect.signature(spec).bind(self, *args, **kwargs)  # TypeError like on 'cuda'
+            _check_scope(f"random draw {name}")
             return method(*args, **kwargs)
         return checked
 
@@ -250,6 +305,7 @@ class _FakeGenerator:
 def _host_creator(fn):
     def create(*args, **kwargs):
         check_cupy_call("module", fn.__name__, args, kwargs)
+        _check_scope(f"cupy.{fn.__name__}")
         args = tuple(a._a if isinstance(a, FakeArray) else a for a in args)
         return FakeArray(np.asarray(fn(*args, **kwargs)))
     return create
@@ -269,6 +325,7 @@ class _CheckedUfunc:
 
     def __call__(self, *args, **kwargs):
         check_cupy_call("module", self.__name__, args, kwargs)
+        _check_scope(f"ufunc {self.__name__}")
         return self._ufunc(*args, **kwargs)
 
     def __getattr__(self, name):
@@ -314,4 +371,4 @@ fake_numpy = FakeNumpy()
 
 def register():
     """Makes device 'fake' available to kerasish."""
-    backend.register_device("fake", fake_numpy, FakeArray)
+    backend.register_device("fake", fake_numpy, FakeArray, scope=_device_scope)

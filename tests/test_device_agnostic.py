@@ -82,17 +82,72 @@ def test_seed_loop_and_saving_across_devices(device, tmp_path):
     assert model.parameters[0].device == "cpu"
 
 
-def test_mixed_precision_fit_learns():
+def conv_model(device):
+    return K.Sequential([
+        K.Input(shape=(8, 8, 1)), K.Conv2D(4, 3, padding="same", activation="relu"),
+        K.MaxPool2D(3, strides=2), K.BatchNormalization(), K.Conv2D(4, 2, dilation_rate=2),
+        K.Flatten(), K.Dense(2, activation="softmax")], device=device)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_same_weights_give_the_same_numbers_as_on_cpu(device):
+    """Forward, loss and every gradient after one train step match the CPU's (cuda: float32 rounding apart)."""
+    x, y = images(32)
+    models = {d: conv_model(d) for d in ("cpu", device)}
+    models[device].set_weights(models["cpu"].get_weights())
+    results = {}
+    for d, model in models.items():
+        model.compile(optimizer=K.SGD(learning_rate=0.1, momentum=0.9), loss="sparse_categorical_crossentropy")
+        loss = model.train_on_batch(x, y)
+        results[d] = [loss, model.predict(x, verbose=0)] + model.get_weights()
+    for ours, cpu in zip(results[device], results["cpu"]):
+        np.testing.assert_allclose(ours, cpu, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("device", ["cpu"] + DEVICES)
+def test_mixed_precision_fit_learns(device):
     K.mixed_precision.set_global_policy("mixed_float16")
     try:
         x, y = blobs()
-        model = K.Sequential([K.Dense(16, activation="relu", input_shape=(2,)), K.Dense(3)])
+        model = K.Sequential([K.Dense(16, activation="relu", input_shape=(2,)), K.Dense(3)], device=device)
         model.compile(optimizer=K.Adam(learning_rate=0.02), loss=K.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
         assert isinstance(model.optimizer, K.mixed_precision.LossScaleOptimizer)
         model.fit(x, y, batch_size=32, epochs=15, verbose=0)
         assert model.predict(x[:4], verbose=0).dtype == np.float16
-        assert all(p.dtype == np.float32 for p in model.parameters)
+        assert all(p.dtype == np.float32 and p.device == model.device for p in model.parameters)
         assert model.evaluate(x, y, verbose=0)[1] > 0.9
     finally:
         K.mixed_precision.set_global_policy(None)
+
+
+def test_work_on_a_second_gpu_runs_inside_its_device_scope(tmp_path):
+    """'fake' acts as 'cuda:1' while GPU 0 is CuPy's current one: any kernel or allocation outside
+    `device_scope` raises, so every path below must enter the model's device itself."""
+    from fake_device import as_second_gpu
+    x, y = images(64)
+    with as_second_gpu():
+        model = conv_model("fake")
+        model.compile(optimizer=K.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy", "sparse_categorical_crossentropy"])
+        history = model.fit(x, y, batch_size=16, epochs=2, validation_split=0.25, verbose=0,
+                            callbacks=[K.callbacks.EarlyStopping(monitor="val_loss", patience=3)])
+        assert len(history.history["loss"]) == 2
+        model.evaluate(x, y, verbose=0)
+        assert model.predict(x[:4], verbose=0).shape == (4, 2)
+        model.train_on_batch(x[:8], y[:8])
+        model.test_on_batch(x[:8], y[:8])
+        model.predict_on_batch(x[:8])
+        # the seed's hand-written loop: forward, loss, backward, step
+        opt = K.SGD(model.parameters, lr=0.01, momentum=0.9)
+        pred, target = model(K.Tensor(x[:8], device="fake")), K.Tensor(y[:8], device="fake")
+        loss = K.CrossEntropy()(pred, target)
+        model.zero_grad()
+        loss.backward()
+        opt.step()
+        assert 0 <= K.Accuracy()(pred, target) <= 1  # metrics in a hand loop
+        assert 0 <= K.metrics.SparseCategoricalAccuracy()(target, pred) <= 1
+        path = str(tmp_path / "m.weights.h5")
+        model.save_weights(path)
+        model.load_weights(path)
+        K.Tensor(x[:2], requires_grad=True).to("fake").sum().backward()  # a graph spanning cpu and the GPU

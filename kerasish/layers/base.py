@@ -228,7 +228,10 @@ class Layer:
             calls[1] += 1
         calls[0] += 1
         try:
-            return self._call(x, args, training, kwargs)
+            if self.device == "cpu":
+                return self._call(x, args, training, kwargs)
+            with backend.device_scope(self.device):
+                return self._call(x, args, training, kwargs)
         finally:
             calls[0] -= 1
 
@@ -582,9 +585,7 @@ def _accepts_training(layer):
 
 def _assign(weight, value):
     """Copies `value` into the weight's existing array (keeps optimizer references valid)."""
-    arr = backend.to_device(np.asarray(value) if not hasattr(value, "shape") else value,
-                            weight.device, weight.dtype)
-    weight.data[...] = arr
+    weight.assign(np.asarray(value) if not hasattr(value, "shape") else value)
 
 
 Base_Layer = Layer

@@ -268,7 +268,7 @@ class Normalization(Layer):
         if count == 0:
             raise ValueError(f"{where}: adapt() got no data (an empty array or iterable)")
         for weight, value in ((self.adapt_mean, mean), (self.adapt_variance, m2 / count)):
-            weight.data[...] = backend.to_device(value.reshape(weight.shape), weight.device, weight.dtype)
+            weight.assign(value.reshape(weight.shape))
 
     @property
     def mean(self):

@@ -190,6 +190,10 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = as_prediction(y_pred)
+        with backend.device_scope(y_pred.device):
+            return self._weighted_values(y_true, y_pred, sample_weight)
+
+    def _weighted_values(self, y_true, y_pred, sample_weight):
         y_true = Tensor._wrap(as_target(y_true, y_pred), False, None)
         values = self.call(y_true, y_pred)
         if not isinstance(values, Tensor):

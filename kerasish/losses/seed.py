@@ -9,7 +9,7 @@ They return the mean over samples (a scalar Tensor); `reduction='sum'` or `'none
 (per-sample values) and a per-sample `sample_weight` are accepted too. Keras-style
 code and `compile` tell them apart from Keras losses by `argument_order`.
 """
-from kerasish import ops
+from kerasish import backend, ops
 from kerasish.losses.base import (EPSILON, align_target, as_prediction, as_target, reduce_weighted_values,
                                   standardize_reduction)
 from kerasish.losses.functional import sparse_labels
@@ -43,7 +43,8 @@ class SeedLoss:
 
     def __call__(self, prediction, target, sample_weight=None):
         prediction = as_prediction(prediction)
-        return reduce_weighted_values(self.call(prediction, target), sample_weight, self.reduction)
+        with backend.device_scope(prediction.device):
+            return reduce_weighted_values(self.call(prediction, target), sample_weight, self.reduction)
 
     def get_config(self):
         """The constructor arguments, as a JSON-friendly dict."""

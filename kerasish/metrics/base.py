@@ -5,6 +5,7 @@ the predictions' device. State lives in `MetricVariable`s that stay on that devi
 update costs no device -> host sync; `result()` brings the sums to the host once. Sums
 are weighted by sample count, so a partial last batch counts for what it holds.
 """
+import functools
 import re
 
 import numpy as np
@@ -81,9 +82,10 @@ def host_values(*values):
         device = backend.device_of(v) if hasattr(v, "shape") else "cpu"
         if device != "cpu":
             by_device.setdefault(device, []).append(i)
-    for indices in by_device.values():
+    for device, indices in by_device.items():
         xp = backend.get_array_module(values[indices[0]])
-        flat = backend.to_numpy(xp.concatenate([values[i].reshape(-1).astype("float64") for i in indices]))
+        with backend.device_scope(device):
+            flat = backend.to_numpy(xp.concatenate([values[i].reshape(-1).astype("float64") for i in indices]))
         start = 0
         for i in indices:
             size = values[i].size
@@ -186,6 +188,19 @@ class MetricVariable:
         return self.value if dtype is None else self.value.astype(dtype)
 
 
+def _in_device_scope(update_state):
+    """Wraps `update_state` to run in the device scope of its first Tensor or device-array argument."""
+    @functools.wraps(update_state)
+    def scoped(self, *args, **kwargs):
+        for a in args:
+            device = a.device if isinstance(a, Tensor) else backend.device_of(a) if hasattr(a, "shape") else "cpu"
+            if device != "cpu":
+                with backend.device_scope(device):
+                    return update_state(self, *args, **kwargs)
+        return update_state(self, *args, **kwargs)
+    return scoped
+
+
 class Metric:
     """Base class of streaming metrics.
 
@@ -193,11 +208,19 @@ class Metric:
     (a Python float) and `reset_state()`. Calling a metric runs `update_state` then
     returns `result()` (Keras semantics; the seed's `Accuracy` differs, see there).
     Custom metrics may keep state in `self.add_variable(...)`, reset automatically.
+    Every `update_state` (and a subclass's own `__call__`) runs in the device scope of its
+    first array argument, so a metric on 'cuda:1' data computes on that GPU.
 
     Args:
         name: the metric's name (its key in training logs).
         dtype: accepted for Keras compatibility (results are Python floats).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("update_state", "__call__"):
+            if name in cls.__dict__:
+                setattr(cls, name, _in_device_scope(cls.__dict__[name]))
 
     def __init__(self, name=None, dtype=None):
         self.name = name or _snake(type(self).__name__)

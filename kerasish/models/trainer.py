@@ -290,7 +290,12 @@ class Trainer(LegacyTrainingMixin):
 
         The first `skip` batches are drawn but not run (resuming mid-epoch keeps the data
         order). Returns (last logs, number of batches drawn). Predictions go to `outputs`.
+        Everything runs in the model's device scope (its GPU is CuPy's current one).
         """
+        with backend.device_scope(self.device):
+            return self._run_batches(mode, iterator, callbacks, outputs, skip)
+
+    def _run_batches(self, mode, iterator, callbacks, outputs, skip):
         step_fn = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[mode]
         on_begin = getattr(callbacks, f"on_{mode}_batch_begin")
         on_end = getattr(callbacks, f"on_{mode}_batch_end")
@@ -502,7 +507,8 @@ class Trainer(LegacyTrainingMixin):
         previous = self.training
         self.train()
         try:
-            logs = self.train_step(_to_device(batch, self.device))
+            with backend.device_scope(self.device):
+                logs = self.train_step(_to_device(batch, self.device))
         finally:
             self.train(previous)
         logs = {k: to_float(v) for k, v in logs.items()}
@@ -516,7 +522,7 @@ class Trainer(LegacyTrainingMixin):
         previous = self.training
         self.eval()
         try:
-            with no_grad():
+            with no_grad(), backend.device_scope(self.device):
                 logs = self.test_step(_to_device(pack_x_y_sample_weight(x, y, sample_weight), self.device))
         finally:
             self.train(previous)
@@ -528,7 +534,7 @@ class Trainer(LegacyTrainingMixin):
         previous = self.training
         self.eval()
         try:
-            with no_grad():
+            with no_grad(), backend.device_scope(self.device):
                 out = self.predict_step(_to_device((x,), self.device))
         finally:
             self.train(previous)

@@ -264,6 +264,14 @@ class Optimizer:
         self.apply_gradients(zip(grads, trainable_variables))
 
     def _apply(self, items):
+        device = items[0][1].device if items else "cpu"
+        if device == "cpu":
+            self._apply_on_device(items)
+        else:
+            with backend.device_scope(device):
+                self._apply_on_device(items)
+
+    def _apply_on_device(self, items):
         lr = self.current_lr()
         if items:
             items = self._clip(items)

@@ -170,7 +170,7 @@ class LoadPlan:
 
 def assign(tensor, value):
     """Copies `value` into the Tensor's existing array (keeps optimizer references valid)."""
-    tensor.data[...] = backend.to_device(np.asarray(value), tensor.device, tensor.dtype)
+    tensor.assign(np.asarray(value))
 
 
 # --- building an unbuilt model ------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """backend.py: CuPy code paths (against a stub with CuPy's behaviour), import guard, generators."""
+import contextlib
 import inspect
 import subprocess
 import sys
@@ -129,12 +130,19 @@ def test_cuda_without_a_gpu_says_what_to_check(monkeypatch):
 
 
 def test_cupy_generator_matches_numpy_generator_and_cupy_random_state():
+    scopes = []
+
+    @contextlib.contextmanager
+    def device(device_id):  # cupy.cuda.Device as a context manager
+        scopes.append(device_id)
+        yield
     gen = backend._CupyGenerator(types.SimpleNamespace(random=types.SimpleNamespace(
-        RandomState=_CupyRandomState)), 0)
+        RandomState=_CupyRandomState), cuda=types.SimpleNamespace(Device=device)), 0, device_id=1)
     assert gen.random((2,), dtype=np.float32) == ("random_sample", (2,), np.float32)
     assert gen.standard_normal(3)[0] == "standard_normal"
     assert gen.uniform(0, 1, size=4) == ("uniform", 4) and gen.normal(0, 1, 4) == ("normal", 4)
     assert gen.integers(0, 5, size=2) == ("randint", 2) and gen.permutation(3) == ("permutation", 3)
+    assert scopes == [1] * 7  # made and drawn on its own GPU
     numpy_gen = np.random.default_rng(0)
     for name, method in vars(backend._CupyGenerator).items():
         if name.startswith("_"):
