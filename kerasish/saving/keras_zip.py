@@ -9,16 +9,15 @@
 
 kerasish writes its own config format, with 'module' entries Keras understands, so Keras can
 load the file too, and resume training with kerasish's optimizer state. Keras-written configs
-are mapped through `keras_config`. Keras-written optimizer variables are not loaded yet: such a
-model compiles with a fresh optimizer (a warning says so); `keras_optimizer_state.restore_from_zip`
-maps them. Loading reads only the entries above, by exact name, with size limits; it never
+are mapped through `keras_config`; Keras-written optimizer variables through
+`keras_optimizer_state` (an optimizer it does not know keeps a fresh state, with a warning
+saying why). Loading reads only the entries above, by exact name, with size limits; it never
 unpickles or evaluates anything, and a failed load leaves nothing changed.
 """
 import datetime
 import io
 import json
 import os
-import warnings
 import zipfile
 
 from kerasish.saving import (_common, keras3_weights, keras_config, keras_optimizer_state, serialization,
@@ -231,7 +230,6 @@ def _load_open(zf, path, custom_objects, compile):
                 with _open_h5(opt_bytes, path, _OPTIMIZER) as f:
                     model_io._restore_optimizer(model, f, path)
             elif from_keras and has_keras_optimizer:
-                warnings.warn(f"The optimizer state in '{path}' (written by Keras) is not loaded: "
-                              "training continues with a fresh optimizer state", stacklevel=3)
+                keras_optimizer_state.restore_from_zip(model, weights, path, compile_config.get("optimizer"))
     return model
 

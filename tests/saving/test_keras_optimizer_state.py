@@ -2,7 +2,6 @@
 matches Keras's), malformed state leaves a fresh optimizer with a warning, and kerasish writes
 Keras's 'optimizer/vars' layout so Keras resumes with kerasish's state."""
 import io
-import json
 import os
 import pathlib
 import warnings
@@ -25,19 +24,6 @@ OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "sgd_nesterov": "SGD", "rmsprop": "R
               "adagrad": "Adagrad", "adamax": "Adamax", "nadam": "Nadam", "adadelta": "Adadelta"}
 
 
-def _load(path):
-    """load_model, then Keras's optimizer variables through `restore_from_zip` (idempotent, so
-    this stays right once keras_zip.load_model calls it itself)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The optimizer state .* is not loaded: training continues")
-        model = load_model(path)
-    with zipfile.ZipFile(path) as zf:
-        weights = zf.read("model.weights.h5")
-        config = json.loads(zf.read("config.json"))["compile_config"]["optimizer"]
-    keras_optimizer_state.restore_from_zip(model, weights, str(path), config)
-    return model
-
-
 def _layer_weights(model):
     return [w for layer in model.layers for w in layer.get_weights()]
 
@@ -51,7 +37,7 @@ def _max_diff(ours, step):
 def test_keras_optimizer_state_continues_like_keras(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        model = _load(FIXTURES / f"opt_{name}.keras")
+        model = load_model(FIXTURES / f"opt_{name}.keras")
     opt = model.optimizer
     assert type(opt).__name__ == OPTIMIZERS[name] and opt.iterations == 6
     assert all(s is not None for s in opt._slots) or not opt._slot_names()
@@ -94,23 +80,23 @@ def test_malformed_keras_state_leaves_a_fresh_optimizer(tmp_path, edit, why):
     bad = tmp_path / "bad.keras"
     _rewrite_weights(FIXTURES / "opt_adam.keras", bad, edit)
     with pytest.warns(UserWarning, match="optimizer state.*written by Keras.*not loaded: .*" + why):
-        model = _load(bad)
+        model = load_model(bad)
     opt = model.optimizer
     assert opt.iterations == 0 and all(s is None for s in opt._slots)
-    good = _load(FIXTURES / "opt_adam.keras")
+    good = load_model(FIXTURES / "opt_adam.keras")
     for a, b in zip(model.get_weights(), good.get_weights()):  # the weights still load
         np.testing.assert_array_equal(a, b)
 
 
 def test_unsupported_options_and_other_layouts_are_refused():
-    model = _load(FIXTURES / "opt_adam.keras")
+    model = load_model(FIXTURES / "opt_adam.keras")
     with zipfile.ZipFile(FIXTURES / "opt_adam.keras") as zf, \
             h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
         group = f["optimizer/vars"]
         with pytest.raises(ValueError, match="use_ema"):
             keras_optimizer_state.read_state(group, model.optimizer, model.trainable_weights,
                                              {"config": {"use_ema": True}})
-        sgd = _load(FIXTURES / "opt_sgd.keras").optimizer
+        sgd = load_model(FIXTURES / "opt_sgd.keras").optimizer
         with pytest.raises(ValueError, match="has 14 optimizer variables, a SGD for 4 trainable weights has 6"):
             keras_optimizer_state.read_state(group, sgd, sgd.params)  # Adam's state, SGD's layout
 
@@ -156,7 +142,7 @@ def test_keras_resumes_with_kerasish_state(tmp_path, name):
         pytest.skip("keras is not importable")
     if keras.backend.backend() != "torch":
         pytest.skip("keras runs another backend")
-    model = _load(FIXTURES / f"opt_{name}.keras")
+    model = load_model(FIXTURES / f"opt_{name}.keras")
     step = np.load(FIXTURES / f"opt_{name}_step.npz")
     model.train_on_batch(step["x"], step["y"])
     model.save(tmp_path / "m.keras")
