@@ -48,3 +48,31 @@ def test_convnet_fit_on_cuda():
     model.fit(x, y, batch_size=32, epochs=10, verbose=0)
     assert model.evaluate(x, y, verbose=0)[1] > 0.9
     assert isinstance(model.predict(x[:3], verbose=0), np.ndarray)
+
+
+def _gpu_count():
+    return backend.array_module_for("cuda").cuda.runtime.getDeviceCount()
+
+
+def test_second_gpu_trains_and_saves(tmp_path):
+    """'cuda:1' while GPU 0 is CuPy's current device: every kernel must run on GPU 1."""
+    if _gpu_count() < 2:
+        pytest.skip("needs two GPUs")
+    import cupy
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 64)
+    x = rng.normal(0, 0.1, (64, 8, 8, 1)).astype(np.float32)
+    x[y == 1, :, 3:5, 0] += 1.0
+    x[y == 0, 3:5, :, 0] += 1.0
+    model = K.Sequential([K.Input(shape=(8, 8, 1)), K.Conv2D(4, 3, activation="relu"), K.BatchNormalization(),
+                          K.Flatten(), K.Dropout(0.1), K.Dense(2, activation="softmax")], device="cuda:1")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert cupy.cuda.runtime.getDevice() == 0
+    model.fit(x, y, batch_size=16, epochs=8, verbose=0)
+    assert all(p.data.device.id == 1 for p in model.parameters)
+    assert model.evaluate(x, y, verbose=0)[1] > 0.9
+    model.save_weights(str(tmp_path / "w.weights.h5"))
+    on_cpu = K.models.clone_model(model)
+    on_cpu.set_device("cpu")
+    on_cpu.load_weights(str(tmp_path / "w.weights.h5"))
+    np.testing.assert_allclose(on_cpu.predict(x[:8], verbose=0), model.predict(x[:8], verbose=0), atol=1e-5)
