@@ -17,7 +17,8 @@ import warnings
 
 import numpy as np
 
-from kerasish.saving import _common, h5_weights, keras_config, serialization, state_tree
+from kerasish.saving import (_common, h5_weights, keras_config, keras_optimizer_state, serialization,
+                             state_tree)
 from kerasish.saving.atomic import atomic_write
 
 
@@ -195,7 +196,9 @@ def _load_open(f, path, custom_objects, compile):
         if compile and training is not None:
             _compile(model, training, custom_objects, from_keras)
             if "optimizer_weights" in f:
-                _restore_optimizer(model, f["optimizer_weights"], path)
+                optimizer_config = training.get("optimizer_config") if isinstance(training, dict) else None
+                _restore_optimizer(model, f["optimizer_weights"], path,
+                                   optimizer_config if isinstance(optimizer_config, dict) else None)
     return model
 
 
@@ -251,19 +254,16 @@ def _compile(model, training, custom_objects, from_keras):
                          "compile=False) and compile it yourself.") from exc
 
 
-def _restore_optimizer(model, group, path):
+def _restore_optimizer(model, group, path, keras_config=None):
+    """Loads the file's optimizer state into `model.optimizer` (kerasish's own state tree, or the
+    variables a Keras-written file carries; `keras_config` is that file's optimizer config)."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return
-    if state_tree.is_tree(group):
-        state = state_tree.read_tree(group)
-    else:
-        state = _keras_optimizer_state(group, model, optimizer)
-        if state is None:
-            warnings.warn(f"The optimizer state in '{path}' (written by Keras) could not be mapped onto "
-                          f"kerasish's {type(optimizer).__name__}; training restarts with a fresh "
-                          "optimizer state", stacklevel=4)
-            return
+    if not state_tree.is_tree(group):
+        _restore_keras_optimizer(model, group, path, optimizer, keras_config)
+        return
+    state = state_tree.read_tree(group)
     if getattr(optimizer, "_params", None) is None:
         params = getattr(model, "trainable_weights", None)
         if params:
@@ -282,37 +282,107 @@ def _restore_optimizer(model, group, path):
                       f"{type(optimizer).__name__} state", stacklevel=4)
 
 
-# Keras's optimizer variable suffixes -> kerasish slot names, Keras 3 ('adam/<path>_momentum')
-# then Keras 2 ('Adam/<path>/m:0'). Other optimizers' slots carry Keras 3's names.
-_KERAS_SLOTS = {"Adam": [{"momentum": "m", "velocity": "v"}, {"m": "m", "v": "v"}],
-                "AdamW": [{"momentum": "m", "velocity": "v"}, {"m": "m", "v": "v"}],
-                "SGD": [{"momentum": "momentum"}],
-                "RMSprop": [{"velocity": "velocity", "momentum": "momentum", "average_gradient": "average_gradient"},
-                            {"rms": "velocity", "momentum": "momentum", "mg": "average_gradient"}]}
+def _restore_keras_optimizer(model, group, path, optimizer, keras_config):
+    """Keras's optimizer_weights -> `optimizer`, all or nothing: on any mismatch a warning says why
+    and the optimizer stays fresh (as Keras does, the weights still load)."""
+    params = list(model.trainable_weights)
+    try:
+        state = _keras_optimizer_state(group, params, optimizer, keras_config)
+        if getattr(optimizer, "_params", None) is None and params:
+            optimizer.set_parameters(params)
+        optimizer.load_state_dict(state)  # checks again; changes nothing on failure
+    except (ValueError, TypeError, KeyError) as exc:
+        warnings.warn(f"The optimizer state in '{path}' (written by Keras) is not loaded: {exc}; training "
+                      f"continues with a fresh {type(optimizer).__name__} state", stacklevel=5)
 
 
-def _keras_optimizer_state(group, model, optimizer):
-    """Keras's optimizer variables as a kerasish state_dict, for the optimizers whose slots
-    match (Adam, AdamW, SGD, RMSprop, and any whose slot names are Keras 3's); None otherwise."""
-    cls = type(optimizer).__name__
+# Keras 2's optimizer variable suffixes ('Adam/<layer>/<weight>/m:0') -> kerasish slot names; other
+# optimizers' Keras 2 slots carry kerasish's names. Keras 3 files are read by position instead
+# (see `keras_optimizer_state`).
+_KERAS2_SLOTS = {"Adam": {"m": "m", "v": "v", "vhat": "v_hat"},
+                 "AdamW": {"m": "m", "v": "v", "vhat": "v_hat"},
+                 "RMSprop": {"rms": "velocity", "momentum": "momentum", "mg": "average_gradient"}}
+
+
+def _keras_name(name):
+    return re.sub(r":\d+$", "", name)
+
+
+def _keras_optimizer_state(group, params, optimizer, keras_config=None):
+    """Keras's optimizer variables (the legacy '.h5' optimizer_weights group) as a kerasish
+    state_dict for `optimizer`, everything checked first.
+
+    Keras 3 lists its variables in creation order (iteration, learning_rate, slots, Nadam's
+    u_product), the order `keras_optimizer_state` maps; Keras 2 names them '<Opt>/<weight>/<slot>:0'.
+
+    Raises:
+        ValueError: the variables do not fit `optimizer` and `params` (the message says why).
+    """
+    import h5py
     names = _common.read_str_list(group, "weight_names")
     if not names:
-        return None
-    values = {re.sub(r":\d+$", "", n): group[n][()] for n in names}
-    params = list(model.trainable_weights)
+        raise ValueError("its optimizer_weights group lists no variables (attribute 'weight_names')")
+    datasets = []
+    for name in names:
+        ds = group.get(name)
+        if not isinstance(ds, h5py.Dataset):
+            raise ValueError(f"the listed optimizer variable {name!r} is missing or not a dataset")
+        datasets.append(ds)
+    short = [_keras_name(n) for n in names]
+    if any(n == "iteration" or n.endswith("/iteration") for n in short):
+        return _keras3_state(short, datasets, params, optimizer, keras_config)
+    return _keras2_state(short, datasets, params, optimizer)
+
+
+def _keras3_state(names, datasets, params, optimizer, keras_config):
+    state = keras_optimizer_state.read_state({str(i): ds for i, ds in enumerate(datasets)}, optimizer,
+                                             params, keras_config)
+    # Positions alone cannot tell Adam's momentum from its velocity: the names must agree too.
+    cls = type(optimizer).__name__
+    blocks = keras_optimizer_state._BLOCKS[cls](optimizer)
+    keras_slot = {slot: keras for block in blocks for keras, slot in block}
+    for index, (kind, detail) in enumerate(keras_optimizer_state._layout(optimizer, params)):
+        suffix = {"iterations": "iteration", "learning_rate": "learning_rate"}.get(kind)
+        if kind == "slot":
+            suffix = keras_slot[detail[1]]
+        name = names[index]
+        if suffix is not None and name != suffix and not name.endswith(("/" + suffix, "_" + suffix)):
+            raise ValueError(f"optimizer variable {index} is {name!r}, expected a {cls} "
+                             f"{suffix!r} variable there")
+    return state
+
+
+def _keras2_state(names, datasets, params, optimizer):
+    cls = type(optimizer).__name__
     wanted = set(optimizer._slot_names())
-    for mapping in _KERAS_SLOTS.get(cls, [{k: k for k in wanted}]):
-        mapping = {k: v for k, v in mapping.items() if v in wanted}
-        if set(mapping.values()) != wanted:
-            continue
-        per_slot = {suffix: [v for k, v in values.items() if k.endswith(("_" + suffix, "/" + suffix))]
-                    for suffix in mapping}
-        if any(len(v) != len(params) for v in per_slot.values()):
-            continue
-        slots = {i: {mapping[s]: np.asarray(per_slot[s][i]) for s in mapping} for i in range(len(params))}
-        if any(a.shape != p.shape for i, p in enumerate(params) for a in slots[i].values()):
-            continue
-        iterations = next((int(v) for k, v in values.items() if k.endswith(("/iteration", "/iter"))), 0)
-        return {"class_name": cls, "iterations": iterations, "decay_count": 0,
-                "num_params": len(params), "slots": slots}
-    return None
+    mapping = {k: v for k, v in _KERAS2_SLOTS.get(cls, {k: k for k in wanted}).items() if v in wanted}
+    if set(mapping.values()) != wanted:
+        raise ValueError(f"kerasish does not map Keras 2's variables for {cls}")
+    slots = {i: {} for i in range(len(params))}
+    for suffix, slot in mapping.items():
+        found = [ds for n, ds in zip(names, datasets) if n.endswith("/" + suffix)]
+        if len(found) != len(params):
+            raise ValueError(f"the file has {len(found)} {suffix!r} variables, the model has "
+                             f"{len(params)} trainable weights")
+        for i, (ds, p) in enumerate(zip(found, params)):
+            if tuple(ds.shape) != tuple(p.shape) or np.dtype(ds.dtype).kind != "f":
+                raise ValueError(f"optimizer variable {ds.name!r} is {ds.dtype} {tuple(ds.shape)}, "
+                                 f"expected float {tuple(p.shape)}")
+            slots[i][slot] = np.asarray(ds[()])
+    iterations = [ds for n, ds in zip(names, datasets) if n.endswith("/iter")]
+    if len(iterations) > 1 or (iterations and (iterations[0].shape != () or
+                                                np.dtype(iterations[0].dtype).kind not in "iu")):
+        raise ValueError("its 'iter' variable is not one integer scalar")
+    count = int(iterations[0][()]) if iterations else 0
+    if count < 0:
+        raise ValueError(f"its 'iter' variable is negative ({count})")
+    state = {"class_name": cls, "iterations": count, "decay_count": 0, "num_params": len(params),
+             "slots": slots}
+    for key in optimizer._extra_state():  # optimizer-wide floats such as Nadam's u_product
+        found = [ds for n, ds in zip(names, datasets) if n == key or n.endswith("/" + key)]
+        if len(found) != 1 or found[0].shape != () or np.dtype(found[0].dtype).kind != "f":
+            raise ValueError(f"it has no float scalar {key!r} variable, which kerasish's {cls} needs")
+        state[key] = float(found[0][()])
+        if not np.isfinite(state[key]) or state[key] < 0:
+            raise ValueError(f"its {key!r} variable is {state[key]}, expected a finite number >= 0")
+    return state
