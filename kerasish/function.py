@@ -35,8 +35,10 @@ class Function:
     inputs = ()
     needs_input_grad = ()
     device = "cpu"  # set per node when its inputs live elsewhere; backward runs in its scope
-    # In-place assignments (`t[i] = v`) made so far in this process; each graph node records the
-    # count at its creation, so backward can tell which nodes saw a tensor before an assignment.
+    # In-place assignments made so far in this process (`t[i] = v` with a graph, and every write
+    # without one: `t += 1`, `assign*`); each graph node records the count at its creation, so
+    # backward can tell which nodes saw a tensor before an assignment, and which saved arrays were
+    # written after they were saved (Tensor._written, tensor._check_saved).
     epoch = 0
     assignments = 0
 

@@ -1,4 +1,6 @@
 """Tensor: an array (NumPy or CuPy) that records the ops applied to it, and backward()."""
+import weakref
+
 import numpy as np
 
 from kerasish import _config, backend
@@ -12,6 +14,12 @@ class _ReleasedGraph:
 
 
 _RELEASED = _ReleasedGraph()
+
+# id(tensor) -> (Function.assignments after its last in-place write without a graph, weakref to it).
+# Kept off the Tensor so that making one costs nothing more; backward looks a tensor up only when
+# something was written since the node that used it was recorded (see `_check_saved`).
+_WRITES = {}
+_WRITES_LIMIT = [1024]
 
 
 class Tensor:
@@ -131,6 +139,12 @@ class Tensor:
             grad: seed gradient (Tensor, array or scalar) broadcast to this tensor's
                 shape; None seeds with ones.
             retain_graph: keep the graph so backward can run through it again.
+
+        Raises:
+            RuntimeError: an op in the graph saved a tensor for its gradient that was then written
+                in place (`t += 1` or `t[i] = v` without a graph, `t.assign*`, a parameter update),
+                as PyTorch. Not seen: writes to the raw array (`t.data[...] = v`, as PyTorch's
+                `.data`) or through another Tensor sharing it (`t.detach()`, `Tensor(t.data)`).
         """
         if not self.requires_grad:
             raise RuntimeError("backward() called on a tensor that does not require grad "
@@ -159,10 +173,13 @@ class Tensor:
         grads = {id(self): seed}
         owned = {}  # id -> array: memory already handed to a leaf's grad
         root_device = self._ctx.device
+        latest = _Function.assignments
         for node in order:
             g = grads.pop(id(node), None)
             ctx = node._ctx
             if g is not None:
+                if ctx.epoch < latest:  # something was written in place since this node was recorded
+                    _check_saved(ctx, node)
                 if ctx.device == root_device:
                     _backprop_node(ctx, g, grads, owned)
                 else:  # a graph spanning devices (through .to()): each node runs on its own
@@ -334,6 +351,7 @@ class Tensor:
             else:
                 value = other
             getattr(self.data, method)(value)
+            self._mark_written()
             return self
         if self.requires_grad and self._ctx is None:
             raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place operation; "
@@ -353,7 +371,22 @@ class Tensor:
         return _ops.getitem(self, index)
 
     def __setitem__(self, index, value):
+        data = self.data
         _ops.setitem(self, index, value)
+        if self.data is data:  # written in place (no graph); with one, `data` was copied
+            self._mark_written()
+
+    def _mark_written(self):
+        """Records an in-place write to `data`, so a backward through a node that saved it
+        for its gradient raises instead of using the new values (PyTorch's version check).
+
+        Call it after writing `tensor.data` in place yourself (an optimizer step does).
+        """
+        n = _Function.assignments + 1
+        _Function.assignments = n
+        _WRITES[id(self)] = (n, weakref.ref(self))
+        if len(_WRITES) > _WRITES_LIMIT[0]:
+            _forget_dead_writes()
 
     def __lt__(self, other):
         return _ops.compare(self, other, "less")
@@ -517,18 +550,21 @@ class Tensor:
         value = value.data if isinstance(value, Tensor) else value
         with backend.device_scope(self.device):
             self.data[...] = backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        self._mark_written()
         return self
 
     def assign_add(self, value):
         """In-place `+= value` without recording a graph."""
         value = value.data if isinstance(value, Tensor) else value
         self.data += backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        self._mark_written()
         return self
 
     def assign_sub(self, value):
         """In-place `-= value` without recording a graph."""
         value = value.data if isinstance(value, Tensor) else value
         self.data -= backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        self._mark_written()
         return self
 
     def softmax(self, axis=-1, *, dim=None):
@@ -586,6 +622,71 @@ def _backprop_node(ctx, g, grads, owned):
             grads[key] = ig if prev is None else prev + ig
 
 
+def _check_saved(ctx, out):
+    """Raises if `ctx` saved (for its backward) an array written in place after `ctx` was recorded.
+
+    Only tensors written since then through Tensor methods (`+=` & co without a graph, `assign*`,
+    `t[i] = v` without a graph, `_mark_written`) are suspects; a suspect counts only if `ctx` holds
+    its array or a view of it, so ops that keep nothing of an input (Add) are not affected.
+    """
+    epoch = ctx.epoch
+    get = _WRITES.get
+    suspects = []
+    for i, t in enumerate(ctx.inputs):
+        w = get(id(t))
+        if w is not None and w[0] > epoch and w[1]() is t:
+            suspects.append((f"input {i}", t, _before_assignments(t, epoch).data))
+    w = get(id(out))
+    if w is not None and w[0] > epoch and w[1]() is out:
+        suspects.append(("output 0", out, out.data))
+    if not suspects:
+        return
+    saved = _saved_roots(ctx)
+    for what, t, arr in suspects:
+        if saved is None or id(_root(arr)) in saved:
+            op = type(ctx).__name__
+            named = f" '{t.name}'" if isinstance(t.name, str) else ""
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: the {t.dtype} tensor{named} of shape {tuple(t.shape)}, {what} of {op}, "
+                f"was written in place after {op} saved it for backward (`t += ...` or `t[i] = v` without "
+                "a graph, `t.assign*(...)`, or an optimizer step between forward and backward). Call "
+                "backward() before the write, or use an out-of-place op (`t = t + 1`) or a copy.")
+
+
+def _forget_dead_writes():
+    """Drops the write records of tensors that no longer exist (bounded memory)."""
+    for key in [k for k, (_, ref) in _WRITES.items() if ref() is None]:
+        del _WRITES[key]
+    _WRITES_LIMIT[0] = max(1024, 2 * len(_WRITES))
+
+
+def _saved_roots(ctx):
+    """ids of the memory owners of the arrays `ctx` keeps on itself (None: cannot tell)."""
+    try:
+        values = vars(ctx)
+    except TypeError:  # a Function with __slots__
+        return None
+    roots = set()
+    for key, v in values.items():
+        if key == "inputs":
+            continue
+        for item in (v.values() if type(v) is dict else v if type(v) in (tuple, list) else (v,)):
+            if isinstance(item, Tensor):
+                item = item.data
+            if hasattr(item, "shape"):
+                roots.add(id(_root(item)))
+    return roots
+
+
+def _root(array):
+    """The array that owns `array`'s memory (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    while base is not None:
+        array, base = base, getattr(base, "base", None)
+    return array
+
+
 def _before_assignments(tensor, epoch):
     """The node `tensor` was before the in-place assignments made after `epoch`."""
     while tensor._ctx is not None and tensor._ctx.epoch > epoch:
@@ -621,5 +722,5 @@ def as_tensor(x, like=None):
     return Tensor(x, device=None if like is None else like.device)
 
 
-from kerasish.function import sum_to  # noqa: E402
+from kerasish.function import Function as _Function, sum_to  # noqa: E402
 from kerasish import ops as _ops  # noqa: E402  (ops need Tensor defined first)
