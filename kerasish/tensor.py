@@ -341,18 +341,10 @@ class Tensor:
         tracked = _config._mode.enabled and (
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if not tracked:
-            if isinstance(other, Tensor):
-                if other.device != self.device:
-                    raise RuntimeError(f"{method}: operand is on {other.device} but the tensor is on "
-                                       f"{self.device}")
-                value = other.data
-            elif hasattr(other, "shape") and not isinstance(other, np.generic):
-                value = backend.to_device(other, self.device)
-            else:
-                value = other
-            getattr(self.data, method)(value)
-            self._mark_written()
-            return self
+            if isinstance(other, Tensor) and other.device != self.device:
+                raise RuntimeError(f"{method}: operand is on {other.device} but the tensor is on "
+                                   f"{self.device}")
+            return self._write_in_place(method, other)
         if self.requires_grad and self._ctx is None:
             raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place operation; "
                                "update parameters inside `with no_grad():`")
@@ -371,10 +363,7 @@ class Tensor:
         return _ops.getitem(self, index)
 
     def __setitem__(self, index, value):
-        data = self.data
-        _ops.setitem(self, index, value)
-        if self.data is data:  # written in place (no graph); with one, `data` was copied
-            self._mark_written()
+        _ops.setitem(self, index, value)  # marks an in-place write itself
 
     def _mark_written(self):
         """Records an in-place write to `data`, so a backward through a node that saved it
@@ -555,15 +544,22 @@ class Tensor:
 
     def assign_add(self, value):
         """In-place `+= value` without recording a graph."""
-        value = value.data if isinstance(value, Tensor) else value
-        self.data += backend.to_device(value, self.device) if hasattr(value, "shape") else value
-        self._mark_written()
-        return self
+        return self._write_in_place("__iadd__", value)
 
     def assign_sub(self, value):
         """In-place `-= value` without recording a graph."""
+        return self._write_in_place("__isub__", value)
+
+    def _write_in_place(self, method, value):
+        """`self.data.<method>(value)` on the tensor's device, recorded as an in-place write."""
         value = value.data if isinstance(value, Tensor) else value
-        self.data -= backend.to_device(value, self.device) if hasattr(value, "shape") else value
+        if hasattr(value, "shape") and not isinstance(value, np.generic):
+            value = backend.to_device(value, self.device)
+        if self.device == "cpu":
+            getattr(self.data, method)(value)
+        else:
+            with backend.device_scope(self.device):
+                getattr(self.data, method)(value)
         self._mark_written()
         return self
 

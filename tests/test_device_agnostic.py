@@ -151,3 +151,9 @@ def test_work_on_a_second_gpu_runs_inside_its_device_scope(tmp_path):
         model.save_weights(path)
         model.load_weights(path)
         K.Tensor(x[:2], requires_grad=True).to("fake").sum().backward()  # a graph spanning cpu and the GPU
+        t = K.Tensor(np.zeros(3), device="fake")  # in-place writes
+        t += 1
+        t.assign_add(np.ones(3))
+        t[0] = 5.0
+        t.assign(t * 2)
+        np.testing.assert_array_equal(t.numpy(), [10.0, 4.0, 4.0])

@@ -315,7 +315,9 @@ def setitem(x, index, value):
         v = value.data if isinstance(value, Tensor) else value
         if isinstance(value, Tensor) and value.device != x.device:
             raise RuntimeError(f"setitem: value is on {value.device} but the tensor is on {x.device}")
-        x.data[index] = backend.to_device(v, x.device) if hasattr(v, "shape") else v
+        with backend.device_scope(x.device):
+            x.data[index] = backend.to_device(v, x.device) if hasattr(v, "shape") else v
+        x._mark_written()
         return
     if x.requires_grad and x._ctx is None:
         raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place assignment; "

@@ -290,6 +290,7 @@ class Optimizer:
             if wd and self._use_weight_decay(p):
                 data *= 1.0 - lr * wd
             self._update(data, g, slots, lr)
+            p._mark_written()  # a backward through a graph that saved p now raises
         self.iterations += 1
 
     def _clip(self, items):

@@ -180,8 +180,6 @@ def test_mark_written_lets_a_raw_update_be_detected():
         y.backward()
 
 
-@pytest.mark.xfail(strict=True, reason="optimizers write p.data directly; the optimizer's step "
-                                       "needs to call p._mark_written() for this to be detected")
 def test_optimizer_step_between_forward_and_backward_raises():
     w, x = _w(), _x()
     y = (w * x).sum()
