@@ -6,6 +6,10 @@ array and a plain numpy array raises. Ops on fake arrays alone work (through
 `__array_ufunc__` / `__array_function__`, as with CuPy). Running the device-parametrised
 tests on it proves on a CPU-only machine that no code calls `np.` on device data.
 
+It acts as a GPU other than CuPy's current one ('cuda:1' while GPU 0 is current): work on
+its data outside `kerasish.backend.device_scope('fake')` raises WrongDeviceError, so every
+kerasish path that touches device data must enter its device's scope, as 'cuda:1' needs.
+
 It also offers only what CuPy offers: names of the `cupy` namespace, of `cupy.ndarray` and
 of CuPy's ufuncs, each with CuPy's parameters, as recorded from a real CuPy in
 fixtures/cupy_api.json (fixtures/make_cupy_api.py). A function CuPy lacks, or a keyword
@@ -27,38 +31,29 @@ class MixedDeviceError(TypeError):
 
 
 class WrongDeviceError(ValueError):
-    """Raised, in `as_second_gpu()` mode, for device work outside `device_scope('fake')`."""
+    """Raised for device work outside `device_scope('fake')` (see `_check_scope`)."""
 
 
-_SCOPE = {"strict": False, "depth": 0}
+_SCOPE_DEPTH = [0]
 
 
 @contextlib.contextmanager
 def _device_scope():
-    _SCOPE["depth"] += 1
+    _SCOPE_DEPTH[0] += 1
     try:
         yield
     finally:
-        _SCOPE["depth"] -= 1
-
-
-@contextlib.contextmanager
-def as_second_gpu():
-    """Makes 'fake' act like a GPU that is not CuPy's current one ('cuda:1' while GPU 0 is current).
-
-    CuPy runs kernels and allocates on its current GPU, so in this mode any kernel or new
-    array on 'fake' outside `backend.device_scope('fake')` raises WrongDeviceError. Transfers
-    to the host (`get`, `float()`, `item()`) are allowed anywhere, as CuPy's set their device.
-    """
-    _SCOPE["strict"] = True
-    try:
-        yield
-    finally:
-        _SCOPE["strict"] = False
+        _SCOPE_DEPTH[0] -= 1
 
 
 def _check_scope(what):
-    if _SCOPE["strict"] and not _SCOPE["depth"]:
+    """'fake' acts as a GPU that is not CuPy's current one ('cuda:1' while GPU 0 is current).
+
+    CuPy runs kernels and allocates on its current GPU, so any kernel or new array on 'fake'
+    outside `backend.device_scope('fake')` raises. Transfers to the host (`get`, `float()`,
+    `item()`) are allowed anywhere, as CuPy's set their device themselves.
+    """
+    if not _SCOPE_DEPTH[0]:
         raise WrongDeviceError(f"{what} ran on device 'fake' outside device_scope('fake'): on a second GPU "
                                "('cuda:1') CuPy would run it on the current GPU instead")
 

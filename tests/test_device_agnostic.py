@@ -122,38 +122,36 @@ def test_mixed_precision_fit_learns(device):
 
 
 def test_work_on_a_second_gpu_runs_inside_its_device_scope(tmp_path):
-    """'fake' acts as 'cuda:1' while GPU 0 is CuPy's current one: any kernel or allocation outside
-    `device_scope` raises, so every path below must enter the model's device itself."""
-    from fake_device import as_second_gpu
+    """'fake' acts as 'cuda:1' while GPU 0 is CuPy's current one (tests/fake_device.py): any kernel
+    or allocation outside `device_scope` raises, so every path below enters the device itself."""
     x, y = images(64)
-    with as_second_gpu():
-        model = conv_model("fake")
-        model.compile(optimizer=K.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy", "sparse_categorical_crossentropy"])
-        history = model.fit(x, y, batch_size=16, epochs=2, validation_split=0.25, verbose=0,
-                            callbacks=[K.callbacks.EarlyStopping(monitor="val_loss", patience=3)])
-        assert len(history.history["loss"]) == 2
-        model.evaluate(x, y, verbose=0)
-        assert model.predict(x[:4], verbose=0).shape == (4, 2)
-        model.train_on_batch(x[:8], y[:8])
-        model.test_on_batch(x[:8], y[:8])
-        model.predict_on_batch(x[:8])
-        # the seed's hand-written loop: forward, loss, backward, step
-        opt = K.SGD(model.parameters, lr=0.01, momentum=0.9)
-        pred, target = model(K.Tensor(x[:8], device="fake")), K.Tensor(y[:8], device="fake")
-        loss = K.CrossEntropy()(pred, target)
-        model.zero_grad()
-        loss.backward()
-        opt.step()
-        assert 0 <= K.Accuracy()(pred, target) <= 1  # metrics in a hand loop
-        assert 0 <= K.metrics.SparseCategoricalAccuracy()(target, pred) <= 1
-        path = str(tmp_path / "m.weights.h5")
-        model.save_weights(path)
-        model.load_weights(path)
-        K.Tensor(x[:2], requires_grad=True).to("fake").sum().backward()  # a graph spanning cpu and the GPU
-        t = K.Tensor(np.zeros(3), device="fake")  # in-place writes
-        t += 1
-        t.assign_add(np.ones(3))
-        t[0] = 5.0
-        t.assign(t * 2)
-        np.testing.assert_array_equal(t.numpy(), [10.0, 4.0, 4.0])
+    model = conv_model("fake")
+    model.compile(optimizer=K.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", "sparse_categorical_crossentropy"])
+    history = model.fit(x, y, batch_size=16, epochs=2, validation_split=0.25, verbose=0,
+                        callbacks=[K.callbacks.EarlyStopping(monitor="val_loss", patience=3)])
+    assert len(history.history["loss"]) == 2
+    model.evaluate(x, y, verbose=0)
+    assert model.predict(x[:4], verbose=0).shape == (4, 2)
+    model.train_on_batch(x[:8], y[:8])
+    model.test_on_batch(x[:8], y[:8])
+    model.predict_on_batch(x[:8])
+    # the seed's hand-written loop: forward, loss, backward, step
+    opt = K.SGD(model.parameters, lr=0.01, momentum=0.9)
+    pred, target = model(K.Tensor(x[:8], device="fake")), K.Tensor(y[:8], device="fake")
+    loss = K.CrossEntropy()(pred, target)
+    model.zero_grad()
+    loss.backward()
+    opt.step()
+    assert 0 <= K.Accuracy()(pred, target) <= 1  # metrics in a hand loop
+    assert 0 <= K.metrics.SparseCategoricalAccuracy()(target, pred) <= 1
+    path = str(tmp_path / "m.weights.h5")
+    model.save_weights(path)
+    model.load_weights(path)
+    K.Tensor(x[:2], requires_grad=True).to("fake").sum().backward()  # a graph spanning cpu and the GPU
+    t = K.Tensor(np.zeros(3), device="fake")  # in-place writes
+    t += 1
+    t.assign_add(np.ones(3))
+    t[0] = 5.0
+    t.assign(t * 2)
+    np.testing.assert_array_equal(t.numpy(), [10.0, 4.0, 4.0])

@@ -364,9 +364,10 @@ def _moments(batch, reduce_axes, broadcast_shape):
     count = math.prod(batch.shape[a] for a in reduce_axes)
     if count == 0:
         return 0, None, None
-    mean = batch.mean(axis=reduce_axes, dtype=np.float64)
-    diff = batch.astype(np.float64) - mean.reshape(broadcast_shape)
-    m2 = xp.sum(diff * diff, axis=reduce_axes)
+    with backend.device_scope(backend.device_of(batch)):
+        mean = batch.mean(axis=reduce_axes, dtype=np.float64)
+        diff = batch.astype(np.float64) - mean.reshape(broadcast_shape)
+        m2 = xp.sum(diff * diff, axis=reduce_axes)
     return count, backend.to_numpy(mean), backend.to_numpy(m2)
 
 

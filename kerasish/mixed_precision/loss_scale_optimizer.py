@@ -1,4 +1,5 @@
 """Dynamic loss scaling for float16 training (as Keras's LossScaleOptimizer)."""
+from kerasish import backend
 from kerasish.backend import get_array_module
 
 
@@ -35,8 +36,10 @@ class LossScaleOptimizer:
         """Unscales gradients; applies the inner step if all are finite, else skips it."""
         params = [p for p in self.inner_optimizer.params if p.requires_grad and p._grad is not None]
         inverse = 1.0 / self.loss_scale
-        unscaled = [p._grad * inverse for p in params]
-        if unscaled and not _all_finite(unscaled):
+        with backend.device_scope(params[0].device if params else "cpu"):
+            unscaled = [p._grad * inverse for p in params]
+            finite = not unscaled or _all_finite(unscaled)
+        if not finite:
             self.loss_scale = max(self.loss_scale / 2.0, 1.0)
             self._good_steps = 0
             self.skipped_steps += 1

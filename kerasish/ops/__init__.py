@@ -149,6 +149,12 @@ def where(condition, a, b):
     return _m.Where.apply(a, b, condition=cond)
 
 
+def _untracked(x, method, *args, **kwargs):
+    """`x.data.<method>(...)` as a Tensor outside the graph, computed on x's device."""
+    with backend.device_scope(x.device):
+        return Tensor._wrap(getattr(x.data, method)(*args, **kwargs), False, None)
+
+
 def astype(x, dtype):
     """`x` cast to `dtype` (the gradient is cast back)."""
     dtype = backend.parse_dtype(dtype)
@@ -156,7 +162,7 @@ def astype(x, dtype):
     if x.dtype == dtype:
         return x
     if dtype.kind != "f" and x.requires_grad:
-        return Tensor._wrap(x.data.astype(dtype), False, None)
+        return _untracked(x, "astype", dtype)
     return _m.Cast.apply(x, dtype=dtype)
 
 
@@ -174,7 +180,9 @@ def compare(a, b, op):
     a, b = _operands(a, b)
     x = a.data if isinstance(a, Tensor) else a
     y = b.data if isinstance(b, Tensor) else b
-    return Tensor._wrap(_COMPARISONS[op](x, y), False, None)
+    device = a.device if isinstance(a, Tensor) else getattr(b, "device", "cpu")
+    with backend.device_scope(device):
+        return Tensor._wrap(_COMPARISONS[op](x, y), False, None)
 
 
 # --- reductions -----------------------------------------------------------------------
@@ -209,20 +217,18 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
 def argmax(x, axis=None):
     """Indices of the maxima along `axis` (an integer Tensor, no gradient)."""
-    x = _tensor(x)
-    return Tensor._wrap(x.data.argmax(axis=axis), False, None)
+    return _untracked(_tensor(x), "argmax", axis=axis)
 
 
 def argmin(x, axis=None):
     """Indices of the minima along `axis` (an integer Tensor, no gradient)."""
-    x = _tensor(x)
-    return Tensor._wrap(x.data.argmin(axis=axis), False, None)
+    return _untracked(_tensor(x), "argmin", axis=axis)
 
 
 def logsumexp(x, axis=-1, keepdims=False):
     """log(sum(exp(x))) along `axis`, computed stably."""
     x = _tensor(x)
-    m = Tensor._wrap(x.data.max(axis=axis, keepdims=True), False, None)
+    m = _untracked(x, "max", axis=axis, keepdims=True)
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else squeeze(out, axis)
 

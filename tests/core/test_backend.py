@@ -154,9 +154,10 @@ def test_cupy_generator_matches_numpy_generator_and_cupy_random_state():
 
 def test_fake_device_generator_offers_only_what_the_cupy_generator_has():
     gen = backend.rng("fake")
-    gen.random((2,), dtype=np.float32)
-    gen.integers(0, 3, size=2)
-    with pytest.raises(AttributeError, match="choice"):
-        gen.choice(3)
-    with pytest.raises(TypeError):
-        gen.integers(0, 3, size=2, endpoint=True)
+    with backend.device_scope("fake"):
+        gen.random((2,), dtype=np.float32)
+        gen.integers(0, 3, size=2)
+        with pytest.raises(AttributeError, match="choice"):
+            gen.choice(3)
+        with pytest.raises(TypeError):
+            gen.integers(0, 3, size=2, endpoint=True)

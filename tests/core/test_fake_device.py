@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from kerasish import Tensor
+from kerasish import Tensor, backend
 from kerasish.utils import check_grad
-from fake_device import FakeArray, MixedDeviceError
+from fake_device import FakeArray, MixedDeviceError, WrongDeviceError, fake_numpy
 from op_cases import OPS
 
 @pytest.mark.parametrize("name", sorted(OPS))
@@ -20,8 +20,19 @@ def test_fake_device_refuses_mixing_like_cupy():
     a = Tensor([1.0, 2.0], device="fake")
     with pytest.raises(MixedDeviceError):
         np.asarray(a.data)
-    with pytest.raises(MixedDeviceError):
+    with pytest.raises(MixedDeviceError), backend.device_scope("fake"):
         a.data + np.ones(2)
+
+
+def test_fake_device_work_outside_its_scope_raises_like_a_second_gpu():
+    a = Tensor([1.0, 2.0], device="fake")
+    for work in (lambda: a.data + 1, lambda: a.data.sum(), lambda: fake_numpy.zeros(2),
+                 lambda: a.data.__setitem__(0, 3.0), lambda: a.data[fake_numpy.asarray([0])]):
+        with pytest.raises(WrongDeviceError, match="outside device_scope\\('fake'\\)"):
+            work()
+    assert float(a.data[0]) == 1.0 and a.data.get().tolist() == [1.0, 2.0]  # transfers and views are fine
+    with backend.device_scope("fake"):
+        assert float((a.data + 1).sum()) == 5.0
 
 
 def test_mixed_devices_in_one_op_names_both():
@@ -39,8 +50,14 @@ def test_to_moves_data_and_gradient_flows_back():
     np.testing.assert_allclose(b.numpy(), [1.0, 2.0])
 
 
-def test_fake_device_offers_only_cupys_names_and_keywords():
-    from fake_device import fake_numpy as xp
+@pytest.fixture
+def in_fake_scope():
+    with backend.device_scope("fake"):
+        yield
+
+
+def test_fake_device_offers_only_cupys_names_and_keywords(in_fake_scope):
+    xp = fake_numpy
     a = xp.ones((2, 3))
     with pytest.raises(AttributeError, match="cupy has no attribute 'errstate'"):
         xp.errstate
