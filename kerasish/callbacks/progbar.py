@@ -123,6 +123,8 @@ class ProgbarLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._end(self._desc, logs)
+        if self.steps is None and self._seen:  # an unsized input: later epochs show the learnt length, as Keras
+            self.steps = self._seen
 
     # --- evaluate / predict (not the validation inside fit) ---
     def on_test_begin(self, logs=None):
