@@ -225,8 +225,8 @@ def argmin(x, axis=None):
     return _untracked(_tensor(x), "argmin", axis=axis)
 
 
-def logsumexp(x, axis=-1, keepdims=False):
-    """log(sum(exp(x))) along `axis`, computed stably."""
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) along `axis` (all axes when None, as Keras), computed stably."""
     x = _tensor(x)
     m = _untracked(x, "max", axis=axis, keepdims=True)
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m

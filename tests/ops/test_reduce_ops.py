@@ -66,3 +66,12 @@ def test_numpy_integer_axes():
     x = R.standard_normal((2, 3))
     np.testing.assert_allclose(Tensor(x).sum(axis=np.int64(1)).numpy(), x.sum(axis=1), rtol=1e-6)
     np.testing.assert_allclose(Tensor(x).mean(axis=(np.int64(0), -1)).item(), x.mean(), rtol=1e-6)
+
+
+def test_logsumexp_reduces_all_axes_by_default_as_keras():
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], dtype=np.float64)
+    out = K.logsumexp(Tensor(x))
+    assert out.shape == ()
+    np.testing.assert_allclose(out.numpy(), np.log(np.exp(x).sum()))
+    np.testing.assert_allclose(K.logsumexp(Tensor(x), axis=1, keepdims=True).numpy(),
+                               np.log(np.exp(x).sum(axis=1, keepdims=True)))
