@@ -11,6 +11,7 @@ import numbers
 import warnings
 
 from kerasish import backend
+from kerasish.metrics.base import host_values
 from kerasish.tensor import Tensor
 
 
@@ -123,14 +124,18 @@ class RunningMean:
         self._pending = []
 
 
+def pending_values(trackers):
+    """(tracker, device value, weight) for every value the RunningMeans in `trackers` hold back."""
+    return [(t, v, n) for t in trackers if isinstance(t, RunningMean) for v, n in t._pending]
+
+
 def flush_running_means(trackers):
     """Adds the device-resident values pending in `trackers` to their totals, in one transfer."""
-    pending = [(t, v, n) for t in trackers if isinstance(t, RunningMean) for v, n in t._pending]
+    pending = pending_values(trackers)
     if not pending:
         return
-    xp = backend.get_array_module(pending[0][1])
-    host = backend.to_numpy(xp.stack([v.reshape(()) for _, v, _ in pending]))
-    for (tracker, _, n), value in zip(pending, host.tolist()):
+    host = host_values(*(v for _, v, _ in pending))
+    for (tracker, _, n), value in zip(pending, host):
         tracker.total += float(value) * n
     for tracker in trackers:
         if isinstance(tracker, RunningMean):

@@ -17,9 +17,10 @@ from kerasish.callbacks.callback_list import CallbackList
 from kerasish.callbacks.progbar import resolve_verbose
 from kerasish.data.adapters import flatten, is_array_structure, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasish.data.epoch_iterator import EpochIterator, _apply_class_weight, train_validation_split
+from kerasish.metrics.base import prefetched
 from kerasish.models.compile_utils import (CompileLoss, CompileMetrics, RunningMean, flat_outputs,
-                                           flush_running_means, output_names, per_output, targets_per_output,
-                                           to_float)
+                                           flush_running_means, output_names, pending_values, per_output,
+                                           targets_per_output, to_float)
 from kerasish.models.legacy import LegacyTrainingMixin
 from kerasish.tensor import Tensor
 
@@ -182,8 +183,11 @@ class Trainer(LegacyTrainingMixin):
     def get_metrics_result(self):
         """The logs dict {name: float} of the current running means."""
         metrics = self.metrics
-        flush_running_means(metrics)  # all losses in one device read
-        return {m.name: to_float(m.result()) for m in metrics}
+        device_state = [v for _, v, _ in pending_values(metrics)]
+        device_state += [var.raw() for m in metrics for var in getattr(m, "variables", ())]
+        with prefetched(device_state):  # every loss and metric state in one device read
+            flush_running_means(metrics)
+            return {m.name: to_float(m.result()) for m in metrics}
 
     # --- one step ---------------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

@@ -8,6 +8,7 @@ from kerasish import is_grad_enabled
 from kerasish.callbacks import Callback, LambdaCallback
 from kerasish.layers.base import Layer
 from kerasish.layers.core import Dense, Flatten
+from kerasish.metrics import RootMeanSquaredError
 from kerasish.models.sequential import Sequential
 from kerasish.models.trainer import Trainer
 from kerasish.optimizers import SGD, Adam
@@ -531,6 +532,21 @@ def test_multi_output_losses_read_the_device_once_per_batch(monkeypatch):
     assert len(calls) == 4                                       # 4 batches: one read each for 4 losses
     logs = {k: v[0] for k, v in history.history.items()}
     assert logs["loss"] == pytest.approx(logs["o0_loss"] + logs["o1_loss"] + logs["o2_loss"], rel=1e-5)
+
+
+def test_losses_and_metric_states_are_read_together_once_per_batch(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4)).astype(np.float32)
+    y = (x[:, :2] * [1.0, -1.0] + 0.1).astype(np.float32)
+    model = Sequential([Dense(2)], device="fake")
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mse", RootMeanSquaredError()])
+    model.fit(x, y, batch_size=16, verbose=0)                   # builds everything
+    calls = _count_device_reads(monkeypatch)
+    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert len(calls) == 4                                       # 4 batches: one read each, 1 loss + 3 metrics
+    logs = {k: v[0] for k, v in history.history.items()}
+    assert logs["loss"] == pytest.approx(logs["mse"], rel=1e-6)
+    assert logs["root_mean_squared_error"] == pytest.approx(logs["mse"] ** 0.5, rel=0.2)
 
 
 def test_multi_output_compile_with_lists_of_losses_and_of_metrics():
