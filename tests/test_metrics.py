@@ -442,3 +442,26 @@ def test_metric_variables_accumulate_on_the_device():
     assert syncs.count == 0 and float(var) == 9.0 and var.numpy() == 9.0
     m.reset_state()
     assert float(var) == 0.0
+
+
+def test_custom_metric_arithmetic_stays_on_the_device_outside_fit():
+    """Keras's custom-metric idiom on device data, read in a hand loop (no fit scope around it):
+    'fake' refuses device work outside its scope, so the variables' arithmetic must enter it."""
+    class PositiveRate(M.Metric):
+        def __init__(self):
+            super().__init__(name="positive_rate")
+            self.hits = self.add_variable(name="hits")
+            self.seen = self.add_variable(name="seen")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.hits.assign_add((y_pred.data > 0.5).sum())
+            self.seen.assign_add(y_pred.shape[0])
+
+        def result(self):
+            return self.hits / self.seen
+
+    metric = PositiveRate()
+    metric.update_state(None, Tensor([0.9, 0.2, 0.7], device="fake"))
+    rate = metric.result()
+    assert rate.device == "fake" and float(rate) == pytest.approx(2 / 3)
+    assert (-metric.hits).device == "fake" and float(2 - metric.hits) == 0.0

@@ -148,7 +148,8 @@ class MetricVariable:
         """Sets the value (kept on value's device)."""
         v = raw(value)
         xp = backend.get_array_module(v)
-        self._value = xp.broadcast_to(v, self._initial.shape).astype(self._initial.dtype)
+        with backend.device_scope(backend.device_of(v) if hasattr(v, "shape") else "cpu"):
+            self._value = xp.broadcast_to(v, self._initial.shape).astype(self._initial.dtype)
 
     def assign_add(self, value):
         """Adds to the value."""
@@ -176,11 +177,16 @@ class MetricVariable:
     # Arithmetic gives a gradient-free Tensor on the value's device, so Keras's custom-metric
     # idiom `self.total.assign(self.total + ops.sum(values))` and `return self.tp / self.n` work.
     def _binary(self, other, fn):
-        a = self.raw()
-        b = raw(other)
-        if hasattr(b, "shape") and backend.device_of(b) != backend.device_of(a):
-            a = backend.to_device(a, backend.device_of(b))
-        return Tensor._wrap(fn(a, b), False, None)
+        a, b = self.raw(), raw(other)
+        device = backend.device_of(a)
+        if backend.device_of(b) != device:
+            if b.ndim == 0 and backend.device_of(b) == "cpu":
+                b = b.item()  # a scalar goes to the value's device
+            else:
+                device = backend.device_of(b)
+                a = backend.to_device(a, device)
+        with backend.device_scope(device):
+            return Tensor._wrap(fn(a, b), False, None)
 
     def __add__(self, other):
         return self._binary(other, lambda a, b: a + b)
@@ -207,7 +213,7 @@ class MetricVariable:
         return self._binary(other, lambda a, b: b / a)
 
     def __neg__(self):
-        return Tensor._wrap(-self.raw(), False, None)
+        return self._binary(0.0, lambda a, _: -a)  # on the value's device
 
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
