@@ -1,10 +1,15 @@
 """Whole-model HDF5 files: `save_model` / `load_model` (Keras's legacy '.h5' model layout).
 
     /                    attrs: model_config (JSON {'class_name', 'config'}), training_config
-                         (JSON: optimizer_config, loss, metrics, ...), keras_version, backend
+                         (JSON: optimizer_config, loss, metrics, ...), keras_version, backend,
+                         kerasish_config_format ('keras3': the configs are in Keras's form)
     /model_weights       the weights, in the legacy layout of `h5_weights`
     /optimizer_weights   the optimizer's `state_dict()` (kerasish), or Keras's optimizer
                          variables (attr weight_names) in files Keras wrote
+
+Keras 3 (`keras.models.load_model`) loads and compiles the files kerasish writes (files from
+before kerasish_config_format too, only in kerasish), unless the model has kerasish-only
+layers (a warning says so when saving); see `h5_keras_config` for training them in Keras.
 
 Keras-written whole-model '.h5' files load too, for the layers kerasish has: Keras's config
 keys are mapped onto kerasish's (see `keras_config`). Loading never unpickles or evaluates
@@ -17,8 +22,8 @@ import warnings
 
 import numpy as np
 
-from kerasish.saving import (_common, h5_weights, keras_config, keras_optimizer_state, serialization,
-                             state_tree)
+from kerasish.saving import (_common, h5_keras_config, h5_weights, keras_config, keras_optimizer_state,
+                             serialization, state_tree)
 from kerasish.saving.atomic import atomic_write
 
 
@@ -94,7 +99,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     """Saves the whole model to HDF5: architecture, weights, compile settings, optimizer state.
 
     The write is atomic (temporary file, then rename). `load_model(filepath)` returns a model
-    that predicts the same and, if it was compiled, continues `fit()` where it stopped.
+    that predicts the same and, if it was compiled, continues `fit()` where it stopped. Keras 3's
+    `keras.models.load_model` reads the '.h5' file too (compiled), except when the model has
+    kerasish-only layers: the file still saves, with a warning that Keras cannot load it. Keras
+    3.15 cannot train a loaded '.h5' that holds optimizer state (its own files neither): to
+    train in Keras, save with include_optimizer=False, or as '.keras' to keep the state.
 
     Args:
         model: a built kerasish Model (its `get_config()` must be JSON-friendly).
@@ -123,16 +132,20 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     except NotImplementedError as exc:
         raise NotImplementedError(f"Cannot save model '{model.name}' whole: {exc}. Use "
                                   "model.save_weights() instead, or implement get_config().") from exc
-    model_config_json = _dumps(model_config, "config")
+    input_shape = _common.json_shape(_common.known_input_shape(model))
+    model_config_json = _dumps(h5_keras_config.model_config(model_config, input_shape), "config")
     training = _training_config(model)
-    training_json = _dumps(training, "compile settings") if training is not None else None
+    training_json = _dumps(h5_keras_config.training_config(training), "compile settings") \
+        if training is not None else None
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     opt_state = optimizer.state_dict() if optimizer is not None else None
+    h5_keras_config.warn_if_keras_cannot_load(model_config, path)
     with atomic_write(path, overwrite=overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["keras_version"] = _common.kerasish_version()
             f.attrs["kerasish_version"] = _common.kerasish_version()
             f.attrs["backend"] = "kerasish"
+            f.attrs[h5_keras_config.FORMAT_ATTR] = h5_keras_config.FORMAT
             f.attrs["model_config"] = model_config_json
             if training_json is not None:
                 f.attrs["training_config"] = training_json
@@ -181,6 +194,13 @@ def _load_open(f, path, custom_objects, compile):
             if h5_weights.is_legacy_group(f) or "layers" in f or "vars" in f else ""
         raise ValueError(f"No model config found in '{path}'.{hint}")
     from_keras = not _is_kerasish_file(f)
+    keras_form = not from_keras and _common.to_str(f.attrs.get(h5_keras_config.FORMAT_ATTR, "")) == \
+        h5_keras_config.FORMAT
+    if keras_form and isinstance(config.get("config"), dict) and "input_layers" in config["config"]:
+        try:  # graph tensors are in Keras's form
+            config = keras_config.convert(config, custom_objects)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+            raise ValueError(f"Cannot rebuild the model saved in '{path}': {exc}") from exc
     with serialization.custom_object_scope(custom_objects):
         model = _model_from_config(config, path, custom_objects, from_keras)
         if "model_weights" not in f:
@@ -194,6 +214,8 @@ def _load_open(f, path, custom_objects, compile):
         plan.execute()
         training = _common.read_json_attr(f, "training_config")
         if compile and training is not None:
+            if keras_form and isinstance(training, dict):
+                training = h5_keras_config.kerasish_training_config(training)
             _compile(model, training, custom_objects, from_keras)
             if "optimizer_weights" in f:
                 optimizer_config = training.get("optimizer_config") if isinstance(training, dict) else None
