@@ -130,3 +130,29 @@ def test_fake_device_forward_backward_and_fit():
     history = model.fit(R.standard_normal((8, 3, 3, 1)).astype("float32"), np.ones((8, 1), "float32"),
                         epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_model_files_move_between_keras_and_kerasish(tmp_path):
+    """Every layer of this round in one file each way, .keras and legacy .h5."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    from kerasish.layers.conv1d import Conv1D
+    from kerasish.layers.conv_transpose import Conv2DTranspose
+    from kerasish.layers.pooling1d_windows import AvgPool1D, MaxPool1D
+    kl = keras.layers
+    theirs = keras.Sequential([keras.Input((12, 3)), kl.Conv1D(4, 3, padding="causal"), kl.MaxPool1D(2),
+                               kl.AvgPool1D(2), kl.UpSampling1D(2), kl.Cropping1D(1), kl.Flatten(), kl.Dense(1)])
+    ours = K.Sequential([K.Input(shape=(6, 6, 2)), Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1),
+                         UpSampling2D(interpolation="bilinear"), Cropping2D(1), Flatten(), Dense(2)])
+    x1, x2 = R.standard_normal((2, 12, 3)).astype("float32"), R.standard_normal((2, 6, 6, 2)).astype("float32")
+    for name in ("m.keras", "m.h5"):
+        theirs.save(str(tmp_path / ("k" + name)))
+        loaded = K.load_model(str(tmp_path / ("k" + name)))
+        assert [type(layer).__name__ for layer in loaded.layers][:3] == ["Conv1D", "MaxPooling1D", "AveragePooling1D"]
+        assert isinstance(loaded.layers[0], Conv1D) and isinstance(loaded.layers[1], MaxPool1D)
+        assert isinstance(loaded.layers[2], AvgPool1D)
+        np.testing.assert_allclose(loaded.predict(x1, verbose=0), theirs.predict(x1, verbose=0), atol=1e-5)
+        ours.save(str(tmp_path / ("o" + name)))
+        back = keras.models.load_model(str(tmp_path / ("o" + name)), compile=False)
+        np.testing.assert_allclose(back.predict(x2, verbose=0), ours.predict(x2, verbose=0), atol=1e-5)
