@@ -61,7 +61,8 @@ def test_csv_logger_append_keeps_columns_aligned_across_fits(tmp_path):
     m.fit(X, Y, epochs=1, verbose=0, callbacks=[K.callbacks.CSVLogger(path, append=True)])
     m.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
     m.fit(X, Y, epochs=1, verbose=0, validation_split=0.25, callbacks=[K.callbacks.CSVLogger(path, append=True)])
-    rows = list(csv.DictReader(open(path)))
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
     assert rows[0]["accuracy"] == "NA" and rows[1]["accuracy"] != "NA" and rows[1]["val_loss"] != "NA"
 
 

@@ -223,6 +223,3 @@ class GRU(_RNNLayer):
 
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell"]
-
-# Bidirectional / TimeDistributed register themselves for config loading with the recurrent layers.
-from kerasish.layers import wrappers as _wrappers  # noqa: E402,F401

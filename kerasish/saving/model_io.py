@@ -101,7 +101,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     The write is atomic (temporary file, then rename). `load_model(filepath)` returns a model
     that predicts the same and, if it was compiled, continues `fit()` where it stopped. Keras 3's
     `keras.models.load_model` reads the '.h5' file too (compiled), except when the model has
-    kerasish-only layers: the file still saves, with a warning that Keras cannot load it. Keras
+    kerasish-only layers (it still saves and loads in kerasish). Keras
     3.15 cannot train a loaded '.h5' that holds optimizer state (its own files neither): to
     train in Keras, save with include_optimizer=False, or as '.keras' to keep the state.
 
@@ -139,7 +139,6 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
         if training is not None else None
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     opt_state = optimizer.state_dict() if optimizer is not None else None
-    h5_keras_config.warn_if_keras_cannot_load(model_config, path)
     with atomic_write(path, overwrite=overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["keras_version"] = _common.kerasish_version()
