@@ -4,6 +4,7 @@ W1  MLP 784-512-512-10, ReLU, softmax cross-entropy, SGD momentum 0.9, batch 128
 W2  Keras's simple MNIST convnet (28x28x1, Conv 32 3x3 relu, MaxPool 2, Conv 64 3x3 relu,
     MaxPool 2, Flatten, Dropout 0.5, Dense 10), Adam, batch 128: ms/step
 W4  W1's model predicting 10,000 samples at batch 1024: samples/s
+W5  LSTM(128) over 50 steps of 32 features, batch 64, last state -> Dense 10, Adam: ms/step
 RSS peak resident memory of 50 W2 steps in a fresh process (MiB)
 
 A train step is forward + backward + update. Run on CPU:
@@ -81,6 +82,12 @@ def bench_kerasish(device, repeat):
     seconds = median_time(lambda: mlp.predict(xs, batch_size=1024, verbose=0), warmup=1,
                           repeat=max(3, repeat // 4), sync=sync)
     out["W4"] = 10_000 / seconds
+    rnn = K.Sequential([K.Input(shape=(50, 32)), K.LSTM(128), K.Dense(10)], device=device)
+    x5 = K.Tensor(rng.random((64, 50, 32), dtype=np.float32), device=device)
+    y5 = K.Tensor(rng.integers(0, 10, 64), device=device)
+    rnn.train()
+    out["W5"] = median_time(kerasish_train_step(rnn, K.Adam(rnn.parameters, lr=1e-3), x5, y5),
+                            repeat=max(5, repeat // 2), sync=sync) * 1e3
     del backend
     return out
 
@@ -127,6 +134,25 @@ def bench_torch(device, repeat):
             return np.concatenate([mlp(torch.from_numpy(xs[i:i + 1024]).to(dev)).cpu().numpy()
                                    for i in range(0, len(xs), 1024)])
     out["W4"] = 10_000 / median_time(predict, warmup=1, repeat=max(3, repeat // 4), sync=sync)
+
+    class LastState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.head = nn.LSTM(32, 128, batch_first=True), nn.Linear(128, 10)
+
+        def forward(self, x):
+            return self.head(self.lstm(x)[1][0][-1])
+    rnn = LastState().to(dev)
+    x5 = torch.from_numpy(rng.random((64, 50, 32), dtype=np.float32)).to(dev)
+    y5 = torch.from_numpy(rng.integers(0, 10, 64)).to(dev)
+
+    def rnn_step():
+        loss = loss_fn(rnn(x5), y5)
+        opt5.zero_grad()
+        loss.backward()
+        opt5.step()
+    opt5 = torch.optim.Adam(rnn.parameters(), lr=1e-3)
+    out["W5"] = median_time(rnn_step, repeat=max(5, repeat // 2), sync=sync) * 1e3
     return out
 
 
@@ -222,7 +248,8 @@ def main():
         if have_torch:
             theirs["RSS"] = peak_rss_mib("torch", args.device, args.threads)
     rows = [("W1 MLP train step", "W1", "ms", False), ("W2 convnet train step", "W2", "ms", False),
-            ("W4 MLP predict 10k @1024", "W4", "samples/s", True), ("RSS 50 W2 steps (peak)", "RSS", "MiB", False)]
+            ("W4 MLP predict 10k @1024", "W4", "samples/s", True), ("W5 LSTM train step", "W5", "ms", False),
+            ("RSS 50 W2 steps (peak)", "RSS", "MiB", False)]
     print(f"{'workload':28} {'unit':>10} {'kerasish':>10} {'torch':>10} {'ratio':>8}")
     for label, key, unit, higher_better in rows:
         if key not in ours:

@@ -24,6 +24,24 @@ _FROM_OUTPUT = {
 }
 
 
+def _sigmoid(a):
+    y = a * 0.5  # the tanh form of kerasish's Sigmoid op, in place after the first pass
+    xp = get_array_module(y)
+    xp.tanh(y, out=y)
+    y *= 0.5
+    y += 0.5
+    return y
+
+
+# the raw-array forms of the common activations (same numbers as their ops, without the op
+# machinery, which costs more than the arithmetic on one time step)
+_RAW = {
+    id(activations.tanh): lambda a: get_array_module(a).tanh(a),
+    id(activations.sigmoid): _sigmoid,
+    id(activations.relu): lambda a: get_array_module(a).maximum(a, 0),
+}
+
+
 class Act:
     """An activation on raw arrays with its vector-Jacobian product."""
 
@@ -31,10 +49,13 @@ class Act:
         self.fn = fn
         self.known = id(fn) in _FROM_OUTPUT
         self._deriv = _FROM_OUTPUT.get(id(fn))
+        self._raw = _RAW.get(id(fn))
 
     def __call__(self, a):
         if self.known and self._deriv is None:
             return a
+        if self._raw is not None:
+            return self._raw(a)
         with _config.no_grad():
             return self.fn(Tensor._wrap(a, False, None)).data
 
