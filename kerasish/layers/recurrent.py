@@ -72,6 +72,9 @@ class _RNNLayer(Layer):
         """(batch, time, features) -> last output, or every output with return_sequences; states too
         with return_state (a tuple (output, *states), as Keras)."""
         cell = self.cell
+        if mask is not None:
+            raise NotImplementedError(f"{type(self).__name__} '{self.name}': masks are not implemented in kerasish "
+                                      "(padded steps would be processed silently); pad at the start or drop mask=")
         if x.dtype.kind != "f":
             x = x.astype(self.compute_dtype)
         if x.shape[1] == 0:
