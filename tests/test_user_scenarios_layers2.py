@@ -185,8 +185,6 @@ def test_recurrent_layers_refuse_an_explicit_mask_instead_of_ignoring_it(layer):
         layer(3)(K.Tensor(XS[:2]), mask=K.Tensor(mask))
 
 
-@pytest.mark.xfail(strict=False, reason="kerasish/optimizers: Adam & co. fail on 0-d weights "
-                                       "(`g - m` of 0-d arrays is a numpy scalar, then out=tmp raises)")
 @pytest.mark.parametrize("kwargs", [dict(use_scale=True), dict(score_mode="concat")])
 def test_attention_with_scalar_weights_trains_with_adam(kwargs):
     q = K.Input((T, 4))

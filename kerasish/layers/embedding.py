@@ -1,5 +1,6 @@
 """Embedding: integer indices -> rows of a trainable table."""
 import numbers
+import warnings
 
 from kerasish import initializers, regularizers
 from kerasish.layers.base import Layer
@@ -13,7 +14,9 @@ class Embedding(Layer):
         output_dim: size of each vector.
         embeddings_initializer: default 'uniform' (RandomUniform(-0.05, 0.05), as Keras).
         embeddings_regularizer: penalty added to `losses`.
-        mask_zero, input_length: accepted for Keras compatibility (masks are not propagated).
+        mask_zero, input_length: accepted for Keras compatibility. Masks are not propagated:
+            with mask_zero=True the next layers still see the padded positions (a warning
+            says so); pass masks explicitly (`attention_mask=`) where a layer takes one.
 
     The backward pass scatter-adds into the table, so repeated indices accumulate.
     """
@@ -32,6 +35,11 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self._activity_regularizer = regularizers.get(activity_regularizer)
         self.mask_zero = bool(mask_zero)
+        if self.mask_zero:
+            warnings.warn(f"Embedding '{self.name}': mask_zero=True makes no mask in kerasish (masks are not "
+                          "propagated), so the following layers also process the padded positions, unlike "
+                          "Keras; pass masks explicitly (e.g. MultiHeadAttention's attention_mask=)",
+                          stacklevel=2)
         self.input_length = input_length
         self.build(None)
 

@@ -287,6 +287,8 @@ class Optimizer:
             slots = self._slots[i]
             if slots is None or (slots and type(next(iter(slots.values()))) is not type(data)):
                 slots = self._slots[i] = self._make_slots(data, slots)
+            if data.ndim == 0:  # ufuncs with out= need arrays: update 1-element views of a scalar
+                data, g, slots = data.reshape(1), g.reshape(1), {k: v.reshape(1) for k, v in slots.items()}
             if wd and self._use_weight_decay(p):
                 data *= 1.0 - lr * wd
             self._update(data, g, slots, lr)

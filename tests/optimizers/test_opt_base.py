@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import kerasish.optimizers as ko
-from kerasish.optimizers import SGD, Adam, AdamW, Nadam
+from kerasish.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from kerasish.tensor import Tensor
 
 ALL = [ko.SGD, ko.Adam, ko.AdamW, ko.RMSprop, ko.Adagrad, ko.Adadelta, ko.Adamax, ko.Nadam]
@@ -342,3 +342,19 @@ def test_params_from_layer_like_objects_and_methods():
     assert SGD(a).params == [a]
     with pytest.raises(TypeError, match="groups"):
         SGD([{"params": [a]}])
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam])
+def test_scalar_weights_update_like_one_element_vectors(cls):
+    """A weight of shape () (Attention's scale) takes the same steps as one of shape (1,)."""
+    results = []
+    for shape in ((), (1,)):
+        w = Tensor(np.full(shape, 2.0, np.float32), requires_grad=True)
+        opt = cls([w], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()
+        assert w.shape == shape
+        results.append(float(w.data.reshape(-1)[0]))
+    assert results[0] == results[1]
