@@ -25,6 +25,15 @@ LAYERS = {
     "avgpool": (lambda: K.AveragePooling2D(2, dtype="float64", device="cuda"), (2, 4, 4, 2)),
     "batchnorm": (lambda: K.BatchNormalization(dtype="float64", device="cuda"), (6, 3)),
     "layernorm": (lambda: K.LayerNormalization(dtype="float64", device="cuda"), (4, 5)),
+    "conv1d_causal": (lambda: K.Conv1D(3, 3, padding="causal", dilation_rate=2, dtype="float64", device="cuda"),
+                      (2, 9, 2)),
+    "conv2d_transpose": (lambda: K.Conv2DTranspose(2, 3, strides=2, padding="same", dtype="float64",
+                                                   device="cuda"), (2, 4, 4, 3)),
+    "upsampling_bilinear": (lambda: K.UpSampling2D(2, interpolation="bilinear", dtype="float64", device="cuda"),
+                            (2, 3, 3, 2)),
+    "lstm": (lambda: K.LSTM(3, return_sequences=True, dtype="float64", device="cuda"), (2, 4, 3)),
+    "gru": (lambda: K.GRU(3, go_backwards=True, dtype="float64", device="cuda"), (2, 4, 3)),
+    "simple_rnn": (lambda: K.SimpleRNN(3, dtype="float64", device="cuda"), (2, 4, 3)),
 }
 
 
