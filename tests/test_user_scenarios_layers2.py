@@ -193,7 +193,6 @@ def test_attention_with_scalar_weights_trains_with_adam(kwargs):
     model.fit(XS, XS, epochs=1, verbose=0)
 
 
-@pytest.mark.xfail(strict=False, reason="no generic keras.layers.RNN(cell) wrapper in kerasish yet")
 def test_generic_rnn_layer_over_a_cell():
     out = L.RNN(L.LSTMCell(3), return_sequences=True)(K.Tensor(XS[:2]))
     assert out.shape == (2, T, 3)

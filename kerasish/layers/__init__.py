@@ -20,6 +20,7 @@ from kerasish.layers.upsampling import UpSampling1D, UpSampling2D
 from kerasish.layers.cropping import Cropping1D, Cropping2D
 from kerasish.layers.recurrent import GRU, LSTM, SimpleRNN
 from kerasish.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from kerasish.layers.rnn import RNN, StackedRNNCells
 from kerasish.layers.wrappers import Bidirectional, TimeDistributed
 from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.noise import (GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
@@ -40,7 +41,7 @@ __all__ = [
     "Conv1D", "Convolution1D", "Conv2DTranspose", "Convolution2DTranspose",
     "MaxPooling1D", "MaxPool1D", "AveragePooling1D", "AvgPool1D",
     "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D",
-    "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed",
+    "SimpleRNN", "LSTM", "GRU", "RNN", "StackedRNNCells", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
     "GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
     "Permute", "RepeatVector", "Dot", "PReLU", "ActivityRegularization", "Identity",

@@ -23,7 +23,7 @@ _BUILTIN_MODULES = (
     "kerasish.layers.core", "kerasish.layers.embedding", "kerasish.layers.normalization",
     "kerasish.layers.conv", "kerasish.layers.pooling", "kerasish.layers.padding",
     "kerasish.layers.input", "kerasish.layers.merge", "kerasish.layers.recurrent",
-    "kerasish.layers.wrappers", "kerasish.layers.conv1d", "kerasish.layers.conv_transpose",
+    "kerasish.layers.wrappers", "kerasish.layers.rnn", "kerasish.layers.conv1d", "kerasish.layers.conv_transpose",
     "kerasish.layers.pooling1d", "kerasish.layers.pooling1d_windows", "kerasish.layers.upsampling",
     "kerasish.layers.cropping", "kerasish.layers.attention", "kerasish.layers.noise",
     "kerasish.layers.reshaping", "kerasish.layers.misc", "kerasish.layers.preprocessing",
