@@ -96,7 +96,7 @@ class _Cell(Layer):
 
     def scan(self, projected, states, reverse=False):
         """Runs the recurrence; returns (outputs (batch, time, units) in processing order, final states)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement scan(projected, states, reverse)")
 
     def call(self, inputs, states, training=None):
         """One step (Keras's cell API): inputs (batch, features), states list -> (output, new states)."""
