@@ -83,3 +83,79 @@ def test_h5_weights_writes_the_legacy_layout(tmp_path):
 def test_data_utils_to_categorical_and_gradcheck_module():
     np.testing.assert_array_equal(to_categorical([1, 0], 2), [[0, 1], [1, 0]])
     assert check_grad(lambda x: (x * x).sum(), np.array([1.0, -2.0])) < 1e-6
+
+
+def test_recurrent_scan_activations_on_raw_arrays_match_the_ops():
+    from kerasish import activations
+    from kerasish.layers.recurrent_scan import Act
+    a = np.linspace(-6, 6, 25).reshape(5, 5)
+    for fn in (activations.tanh, activations.sigmoid, activations.relu):
+        np.testing.assert_allclose(Act(fn)(a), fn(K.Tensor(a, dtype="float64")).numpy(), rtol=1e-15)
+    # an activation without a closed-form derivative goes through autograd
+    selu, g = Act(activations.selu), np.ones_like(a)
+    t = K.Tensor(a, dtype="float64", requires_grad=True)
+    activations.selu(t).backward(g)
+    np.testing.assert_allclose(selu.grad(g, selu(a), a), t.grad)
+
+
+def test_lstm_scan_gradients_and_reverse_order():
+    from kerasish import activations
+    from kerasish.layers.recurrent_scan import LSTMScan
+    rng = np.random.default_rng(0)
+    x = K.Tensor(rng.standard_normal((2, 4, 8)), dtype="float64", requires_grad=True)
+    u = K.Tensor(rng.standard_normal((2, 8)) * 0.5, dtype="float64", requires_grad=True)
+    h0 = K.Tensor(rng.standard_normal((2, 2)), dtype="float64", requires_grad=True)
+    c0 = K.Tensor(rng.standard_normal((2, 2)), dtype="float64", requires_grad=True)
+    for reverse in (False, True):
+        def scan(x, u, h0, c0, reverse=reverse):
+            return LSTMScan.apply(x, u, h0, c0, activation=activations.tanh,
+                                  recurrent_activation=activations.sigmoid, reverse=reverse)
+        assert scan(x, u, h0, c0).shape == (2, 4, 4)  # [h, c] per step
+        check_grad(scan, x, u, h0, c0)
+    forward = LSTMScan.apply(x[:, ::-1], u, h0, c0, activation=activations.tanh,
+                             recurrent_activation=activations.sigmoid)
+    backward = LSTMScan.apply(x, u, h0, c0, activation=activations.tanh,
+                              recurrent_activation=activations.sigmoid, reverse=True)
+    np.testing.assert_allclose(forward.numpy(), backward.numpy())  # processing order
+
+
+def test_recurrent_cell_step_equals_one_step_of_its_layer():
+    from kerasish.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 1, 4)).astype("float32")
+    for cell_cls, layer_cls, n_states in ((SimpleRNNCell, K.SimpleRNN, 1), (LSTMCell, K.LSTM, 2),
+                                          (GRUCell, K.GRU, 1)):
+        layer = layer_cls(5, return_state=True)
+        expected = layer(x)
+        cell = cell_cls(5)
+        cell.build((None, 4))
+        cell.set_weights(layer.get_weights())
+        states = [np.zeros((3, 5), "float32")] * n_states
+        out, new = cell(K.Tensor(x[:, 0]), states)
+        assert cell.state_size == [5] * n_states and len(new) == n_states
+        np.testing.assert_allclose(out.numpy(), expected[0].numpy(), atol=1e-6)
+        for ours, theirs in zip(new, expected[1:]):
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        LSTMCell(0)
+
+
+def test_h5_keras_config_writes_keras_names_and_reads_them_back():
+    from kerasish.saving import h5_keras_config
+    training = {"optimizer_config": {"class_name": "Adam", "config": {"learning_rate": 0.01, "decay": 0}},
+                "loss": {"out": "mse", "aux": "sparse_categorical_crossentropy"}, "metrics": ["mae"]}
+    keras_form = h5_keras_config.training_config(training)
+    assert keras_form["optimizer_config"]["module"] == "keras.optimizers"
+    assert "decay" not in keras_form["optimizer_config"]["config"]  # Keras 3 warns on any decay
+    assert keras_form["loss"] == {"out": "mean_squared_error", "aux": "sparse_categorical_crossentropy"}
+    assert keras_form["loss_weights"] is None
+    back = h5_keras_config.kerasish_training_config(keras_form)
+    assert "module" not in back["optimizer_config"]
+    model = K.Sequential([K.Dense(3)])
+    model.build((None, 4))
+    from kerasish.saving.serialization import serialize_layer
+    config = h5_keras_config.model_config(serialize_layer(model), [None, 4])
+    first, dense = config["config"]["layers"]
+    assert config["class_name"] == "Sequential" and config["module"] == "keras"
+    assert first["class_name"] == "InputLayer" and first["config"]["batch_shape"] == [None, 4]
+    assert dense["module"] == "keras.layers" and dense["config"]["units"] == 3
