@@ -4,36 +4,9 @@ import contextlib
 import numpy as np
 
 from kerasish import activations, initializers, regularizers
-from kerasish.layers.base import LAYER_REGISTRY, InputSpec, Layer, unique_name
+from kerasish.layers.base import LAYER_REGISTRY, Layer, unique_name
+from kerasish.layers.conv_common import ImageInputSpec, set_kernel_options
 from kerasish.ops import conv as conv_ops
-
-
-class ImageInputSpec(InputSpec):
-    """4-D images in a given data format, optionally with a fixed channel count.
-
-    Its errors name the expected layout, e.g. "expected 4-D input (batch, height, width,
-    channels) for data_format='channels_last', got shape (28, 28, 1)".
-    """
-
-    def __init__(self, data_format="channels_last", channels=None):
-        self.data_format = data_format
-        self.channel_axis = 1 if data_format == "channels_first" else 3
-        super().__init__(ndim=4, axes={self.channel_axis: channels} if channels else None)
-        self.channels = channels
-
-    def check(self, layer, shape):
-        """Raises ValueError naming the layer, the expected layout and the actual shape."""
-        shape = tuple(shape)
-        who = f"Layer '{layer.name}' ({type(layer).__name__})"
-        if len(shape) != 4:
-            layout = ("(batch, height, width, channels)" if self.channel_axis == 3
-                      else "(batch, channels, height, width)")
-            raise ValueError(f"{who} expected 4-D input {layout} for data_format='{self.data_format}', "
-                             f"got shape {shape}")
-        if self.channels is not None and shape[self.channel_axis] not in (None, self.channels):
-            plural = "s" if self.channels != 1 else ""
-            raise ValueError(f"{who} expected {self.channels} input channel{plural} on axis {self.channel_axis} "
-                             f"(data_format='{self.data_format}'), got shape {shape}")
 
 
 def default_name(kwargs, base):
@@ -111,16 +84,9 @@ class Conv2D(Layer):
         self.padding = conv_ops.normalize_padding(padding)
         self.data_format = conv_ops.normalize_data_format(data_format)
         self.dilation_rate = conv_ops.normalize_pair(dilation_rate, "dilation_rate")
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(initialization if initialization is not None
-                                                   else kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
-        # a plain attribute, not a registered sub-layer, even when it is an activation layer
-        object.__setattr__(self, "activation", activations.get(activation))
-        self.kernel = self.bias = None
+        set_kernel_options(self, activation, use_bias,
+                           initialization if initialization is not None else kernel_initializer,
+                           bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer)
         self.input_spec = ImageInputSpec(self.data_format)
         self.in_channels = in_channels
         # the seed style's in_channels goes into the config, so a clone is built (and loadable) at once
@@ -132,12 +98,7 @@ class Conv2D(Layer):
 
     def build(self, input_shape):
         """Creates 'kernel' (kh, kw, in, filters) and 'bias' (filters,) from the input's channel count."""
-        spec = ImageInputSpec(self.data_format)
-        spec.check(self, input_shape)
-        channels = input_shape[spec.channel_axis]
-        if channels is None:
-            raise ValueError(f"Layer '{self.name}' (Conv2D) needs a known channel dimension (axis "
-                             f"{spec.channel_axis}), got input shape {tuple(input_shape)}")
+        channels = ImageInputSpec(self.data_format).channels_of(self, input_shape)
         self.kernel = self.add_weight((*self.kernel_size, channels, self.filters), self.kernel_initializer,
                                       name="kernel", regularizer=self.kernel_regularizer)
         if self.use_bias:

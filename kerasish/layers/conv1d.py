@@ -2,36 +2,11 @@
 import numpy as np
 
 from kerasish import activations, initializers, regularizers
-from kerasish.layers.base import InputSpec, Layer
+from kerasish.layers.base import Layer
+from kerasish.layers.conv_common import SequenceInputSpec, set_kernel_options
 from kerasish.layers.conv import default_name, naming_errors, register_aliases
 from kerasish.ops import conv as conv_ops
 from kerasish.ops import reshape
-
-
-class SequenceInputSpec(InputSpec):
-    """3-D sequences in a given data format, optionally with a fixed channel count.
-
-    Its errors name the expected layout, e.g. "expected 3-D input (batch, steps, channels)
-    for data_format='channels_last', got shape (10, 4)".
-    """
-
-    def __init__(self, data_format="channels_last", channels=None):
-        self.data_format = data_format
-        self.channel_axis = 1 if data_format == "channels_first" else 2
-        super().__init__(ndim=3, axes={self.channel_axis: channels} if channels else None)
-        self.channels = channels
-
-    def check(self, layer, shape):
-        """Raises ValueError naming the layer, the expected layout and the actual shape."""
-        shape = tuple(shape)
-        who = f"Layer '{layer.name}' ({type(layer).__name__})"
-        if len(shape) != 3:
-            layout = "(batch, steps, channels)" if self.channel_axis == 2 else "(batch, channels, steps)"
-            raise ValueError(f"{who} expected 3-D input {layout} for data_format='{self.data_format}', "
-                             f"got shape {shape}")
-        if self.channels is not None and shape[self.channel_axis] not in (None, self.channels):
-            raise ValueError(f"{who} expected {self.channels} input channel{'s' if self.channels != 1 else ''} "
-                             f"on axis {self.channel_axis} (data_format='{self.data_format}'), got shape {shape}")
 
 
 def single_int(value, name, minimum=1):
@@ -108,24 +83,13 @@ class Conv1D(Layer):
                              f"strides={self.strides}, dilation_rate={self.dilation_rate}")
         self.padding = key
         self.filters = int(filters)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
-        object.__setattr__(self, "activation", activations.get(activation))
-        self.kernel = self.bias = None
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer, activity_regularizer)
         self.input_spec = SequenceInputSpec(self.data_format)
 
     def build(self, input_shape):
         """Creates 'kernel' (kernel_size, in, filters) and 'bias' (filters,)."""
-        spec = SequenceInputSpec(self.data_format)
-        spec.check(self, input_shape)
-        channels = input_shape[spec.channel_axis]
-        if channels is None:
-            raise ValueError(f"Layer '{self.name}' (Conv1D) needs a known channel dimension (axis "
-                             f"{spec.channel_axis}), got input shape {tuple(input_shape)}")
+        channels = SequenceInputSpec(self.data_format).channels_of(self, input_shape)
         self.kernel = self.add_weight((self.kernel_size, channels, self.filters), self.kernel_initializer,
                                       name="kernel", regularizer=self.kernel_regularizer)
         if self.use_bias:

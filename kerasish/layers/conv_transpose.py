@@ -3,7 +3,8 @@ import numpy as np
 
 from kerasish import activations, initializers, regularizers
 from kerasish.layers.base import Layer
-from kerasish.layers.conv import ImageInputSpec, default_name, naming_errors, register_aliases
+from kerasish.layers.conv import default_name, naming_errors, register_aliases
+from kerasish.layers.conv_common import ImageInputSpec, set_kernel_options
 from kerasish.ops import conv as conv_ops
 from kerasish.ops import conv_transpose as ct_ops
 
@@ -63,24 +64,13 @@ class Conv2DTranspose(Layer):
             raise ValueError(f"{who}: strides > 1 cannot be combined with dilation_rate > 1, got "
                              f"strides={self.strides}, dilation_rate={self.dilation_rate}")
         self.filters = int(filters)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
-        object.__setattr__(self, "activation", activations.get(activation))
-        self.kernel = self.bias = None
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer, activity_regularizer)
         self.input_spec = ImageInputSpec(self.data_format)
 
     def build(self, input_shape):
         """Creates 'kernel' (kh, kw, filters, in) and 'bias' (filters,) from the input's channel count."""
-        spec = ImageInputSpec(self.data_format)
-        spec.check(self, input_shape)
-        channels = input_shape[spec.channel_axis]
-        if channels is None:
-            raise ValueError(f"Layer '{self.name}' (Conv2DTranspose) needs a known channel dimension (axis "
-                             f"{spec.channel_axis}), got input shape {tuple(input_shape)}")
+        channels = ImageInputSpec(self.data_format).channels_of(self, input_shape)
         self.kernel = self.add_weight((*self.kernel_size, self.filters, channels), self.kernel_initializer,
                                       name="kernel", regularizer=self.kernel_regularizer)
         if self.use_bias:

@@ -2,8 +2,8 @@
 import numpy as np
 
 from kerasish.layers.base import Layer
-from kerasish.layers.conv import ImageInputSpec, default_name
-from kerasish.layers.conv1d import SequenceInputSpec
+from kerasish.layers.conv import default_name
+from kerasish.layers.conv_common import ImageInputSpec, SequenceInputSpec
 from kerasish.ops import conv as conv_ops
 from kerasish.ops import getitem
 

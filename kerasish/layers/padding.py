@@ -1,6 +1,7 @@
 """ZeroPadding2D: zeros around the spatial axes of images."""
 from kerasish.layers.base import Layer
-from kerasish.layers.conv import ImageInputSpec, default_name
+from kerasish.layers.conv import default_name
+from kerasish.layers.conv_common import ImageInputSpec
 from kerasish.ops import conv as conv_ops
 from kerasish.ops.shape import Pad
 

@@ -1,8 +1,8 @@
 """Pooling layers: MaxPool2D / MaxPooling2D, AveragePooling2D / AvgPool2D, global pooling."""
 from kerasish._config import is_grad_enabled
 from kerasish.layers.base import Layer
-from kerasish.layers.conv import (ImageInputSpec, _alias, _padding_config, default_name, naming_errors,
-                                  register_aliases)
+from kerasish.layers.conv import _alias, _padding_config, default_name, naming_errors, register_aliases
+from kerasish.layers.conv_common import ImageInputSpec
 from kerasish.ops import conv as conv_ops
 
 

@@ -5,7 +5,8 @@ They run as 2-D pooling of height-1 images, so they share its kernels and gradie
 from kerasish._config import is_grad_enabled
 from kerasish.layers.base import Layer
 from kerasish.layers.conv import default_name, naming_errors, register_aliases
-from kerasish.layers.conv1d import SequenceInputSpec, as_image, from_image, single_int
+from kerasish.layers.conv1d import as_image, from_image, single_int
+from kerasish.layers.conv_common import SequenceInputSpec
 from kerasish.ops import conv as conv_ops
 
 

@@ -8,7 +8,7 @@ whose per-step work is one `h @ recurrent_kernel` plus elementwise math.
 Masks are ignored: kerasish's Embedding(mask_zero=True) does not produce a mask, so padded
 steps are processed like any other (pad at the start, or use go_backwards, to keep them harmless).
 """
-from kerasish import ops, regularizers
+from kerasish import regularizers
 from kerasish.layers.base import InputSpec, Layer
 from kerasish.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from kerasish.tensor import Tensor
